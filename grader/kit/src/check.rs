@@ -1,0 +1,85 @@
+//! Measured figures and the checks that hold them to a bar.
+//!
+//! A failing check says what was measured against what was needed, so the report can show
+//! "peak 7 jobs at once, at most 4 allowed" instead of a bare assertion.
+
+use std::sync::Mutex;
+
+use crate::protocol::Figure;
+
+static FIGURES: Mutex<Vec<Figure>> = Mutex::new(Vec::new());
+
+/// Panic payload of [`skip`]: the harness reports the test as skipped, not failed.
+pub(crate) struct Skip(pub String);
+
+pub(crate) fn take_figures() -> Vec<Figure> {
+    std::mem::take(&mut *FIGURES.lock().unwrap_or_else(|p| p.into_inner()))
+}
+
+fn record(name: &str, value: f64, unit: &str, bar: Option<String>) {
+    FIGURES.lock().unwrap_or_else(|p| p.into_inner()).push(Figure {
+        name: name.to_string(),
+        value,
+        unit: unit.to_string(),
+        bar,
+    });
+}
+
+/// Records a figure with no bar, for the report.
+pub fn figure(name: &str, value: f64, unit: &str) {
+    record(name, value, unit, None);
+}
+
+/// Records `value` and fails the test unless it is at least `bar`.
+pub fn at_least(name: &str, value: f64, bar: f64, unit: &str) {
+    record(name, value, unit, Some(format!(">= {}", fmt(bar))));
+    if value < bar {
+        panic!("{name}: measured {} {unit}, needs at least {} {unit}", fmt(value), fmt(bar));
+    }
+}
+
+/// Records `value` and fails the test unless it is at most `bar`.
+pub fn at_most(name: &str, value: f64, bar: f64, unit: &str) {
+    record(name, value, unit, Some(format!("<= {}", fmt(bar))));
+    if value > bar {
+        panic!("{name}: measured {} {unit}, at most {} {unit} allowed", fmt(value), fmt(bar));
+    }
+}
+
+/// Ends the test as skipped, with the reason the report shows (for example "needs 2 cores").
+pub fn skip(reason: &str) -> ! {
+    std::panic::panic_any(Skip(reason.to_string()))
+}
+
+/// Whole numbers without a fraction, others to three significant decimals.
+pub(crate) fn fmt(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else if v.abs() >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_naturally() {
+        assert_eq!(fmt(4.0), "4");
+        assert_eq!(fmt(1.4), "1.40");
+        assert_eq!(fmt(12.345), "12.3");
+    }
+
+    #[test]
+    fn a_failing_check_names_value_and_bar() {
+        let err = std::panic::catch_unwind(|| at_most("peak in flight", 7.0, 4.0, "jobs"))
+            .expect_err("7 > 4 must fail");
+        let text = crate::harness::payload_text(&*err);
+        assert_eq!(text, "peak in flight: measured 7 jobs, at most 4 jobs allowed");
+        let figures = take_figures();
+        assert!(figures.iter().any(|f| f.name == "peak in flight" && f.bar.as_deref() == Some("<= 4")));
+    }
+}

@@ -1,0 +1,73 @@
+//! CPU time against wall time: parallel work shows as more CPU seconds than wall seconds,
+//! busy-waiting as CPU seconds spent while nothing should run.
+
+use std::time::{Duration, Instant};
+
+/// The cores this process may use.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Started at one moment; [`CpuMeter::stop`] gives the CPU and wall time since.
+pub struct CpuMeter {
+    cpu: Option<Duration>,
+    wall: Instant,
+}
+
+/// What a [`CpuMeter`] measured.
+#[derive(Debug, Clone, Copy)]
+pub struct CpuSpan {
+    pub cpu: Duration,
+    pub wall: Duration,
+}
+
+impl CpuSpan {
+    /// CPU seconds per wall second: about 1 for one busy thread, about n for n.
+    pub fn parallelism(&self) -> f64 {
+        self.cpu.as_secs_f64() / self.wall.as_secs_f64().max(1e-9)
+    }
+}
+
+impl CpuMeter {
+    /// `None` where process CPU time cannot be read (not Unix).
+    pub fn start() -> Option<Self> {
+        Some(CpuMeter { cpu: Some(process_cpu_time()?), wall: Instant::now() })
+    }
+
+    pub fn stop(&self) -> CpuSpan {
+        let cpu = process_cpu_time().unwrap_or_default().saturating_sub(self.cpu.unwrap_or_default());
+        CpuSpan { cpu, wall: self.wall.elapsed() }
+    }
+}
+
+/// CPU time used so far by every thread of this process.
+#[cfg(unix)]
+pub fn process_cpu_time() -> Option<Duration> {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+}
+
+#[cfg(not(unix))]
+pub fn process_cpu_time() -> Option<Duration> {
+    None
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sleeping_costs_no_cpu_and_spinning_does() {
+        let meter = CpuMeter::start().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(meter.stop().parallelism() < 0.5);
+        let meter = CpuMeter::start().unwrap();
+        let until = Instant::now() + Duration::from_millis(100);
+        while Instant::now() < until {
+            std::hint::spin_loop();
+        }
+        assert!(meter.stop().parallelism() > 0.5);
+    }
+}

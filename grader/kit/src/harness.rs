@@ -1,0 +1,197 @@
+//! The registration harness: a hidden suite's `main` hands its tests to [`suite`].
+//!
+//! `--list` prints the registered tests; `--run NAME --result FILE` runs one test and writes
+//! its [`BodyResult`] only after the body has returned, stamped with a nonce the grader sends on
+//! stdin. So an exit status or printed text can never pass a test. Without arguments every test
+//! runs in this process, which is handy while writing a suite.
+
+use std::any::Any;
+use std::io::Read;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::check::{Skip, take_figures};
+use crate::protocol::{BodyResult, BodyStatus, TestInfo};
+
+/// One hidden or visible test with what the grader needs to schedule and score it.
+#[derive(Clone, Copy)]
+pub struct Test {
+    pub name: &'static str,
+    pub body: fn(),
+    pub points: u32,
+    pub deadline: Option<Duration>,
+    pub timing: bool,
+    pub hint: &'static str,
+}
+
+impl Test {
+    pub const fn new(name: &'static str, body: fn()) -> Self {
+        Test { name, body, points: 1, deadline: None, timing: false, hint: "" }
+    }
+    pub const fn points(mut self, points: u32) -> Self {
+        self.points = points;
+        self
+    }
+    /// Overrides the course's default deadline for this test.
+    pub const fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+    /// Marks a test that measures time: the grader runs it alone.
+    pub const fn timing(mut self) -> Self {
+        self.timing = true;
+        self
+    }
+    pub const fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = hint;
+        self
+    }
+
+    fn info(&self) -> TestInfo {
+        TestInfo {
+            name: self.name.to_string(),
+            points: self.points,
+            deadline_ms: self.deadline.map(|d| d.as_millis() as u64),
+            timing: self.timing,
+            hint: self.hint.to_string(),
+        }
+    }
+}
+
+/// Panic messages seen in any thread while the body ran, first one first.
+static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// The entry point of a suite binary: dispatches on the command line.
+pub fn suite(tests: &[Test]) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["--list"] => {
+            let infos: Vec<TestInfo> = tests.iter().map(Test::info).collect();
+            println!("{}", serde_json::to_string(&infos).expect("test list serialises"));
+        }
+        ["--run", name, "--result", path] => {
+            let nonce = read_nonce();
+            let Some(test) = tests.iter().find(|t| t.name == *name) else {
+                eprintln!("no test named {name}");
+                std::process::exit(2);
+            };
+            let mut result = run_body(test);
+            result.nonce = nonce;
+            let text = serde_json::to_string(&result).expect("result serialises");
+            let tmp = format!("{path}.tmp");
+            std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, path)).unwrap_or_else(|e| {
+                eprintln!("cannot write the result to {path}: {e}");
+                std::process::exit(3)
+            });
+            // Student threads may still run; the verdict is written, so leave now.
+            std::process::exit(0);
+        }
+        [] => run_all(tests),
+        other => {
+            eprintln!("usage: --list | --run NAME --result FILE (got {other:?})");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Reads the nonce the grader wrote to stdin, leaving stdin at end-of-file for the test body.
+fn read_nonce() -> String {
+    let mut nonce = String::new();
+    let _ = std::io::stdin().read_to_string(&mut nonce);
+    nonce.trim().to_string()
+}
+
+fn install_hook() {
+    let default = panic::take_hook();
+    panic::set_hook(Box::new(move |info| {
+        if info.payload().downcast_ref::<Skip>().is_some() {
+            return;
+        }
+        let thread = std::thread::current();
+        let name = thread.name().unwrap_or("unnamed thread");
+        let message = payload_text(info.payload());
+        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line()));
+        PANICS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(format!("{message} (in {name}{})", place.unwrap_or_default()));
+        default(info);
+    }));
+}
+
+/// Runs one test body, catching its panic; the nonce is filled in by the caller.
+pub fn run_body(test: &Test) -> BodyResult {
+    install_hook();
+    PANICS.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    let outcome = panic::catch_unwind(AssertUnwindSafe(test.body));
+    let panics = std::mem::take(&mut *PANICS.lock().unwrap_or_else(|p| p.into_inner()));
+    let figures = take_figures();
+    let not_implemented = panics.iter().any(|p| is_todo(p));
+    let (status, message) = match outcome {
+        Ok(()) => (BodyStatus::Pass, None),
+        Err(payload) => match payload.downcast_ref::<Skip>() {
+            Some(Skip(reason)) => (BodyStatus::Skipped, Some(reason.clone())),
+            None => (BodyStatus::Fail, Some(failure_message(&panics, &*payload))),
+        },
+    };
+    BodyResult {
+        nonce: String::new(),
+        test: test.name.to_string(),
+        status,
+        message,
+        not_implemented,
+        figures,
+    }
+}
+
+/// The body's own panic, preceded by the first panic elsewhere when that one came first.
+fn failure_message(panics: &[String], payload: &(dyn Any + Send)) -> String {
+    let own = payload_text(payload);
+    match panics.first() {
+        Some(first) if !first.starts_with(&own) => format!("{own}\n  first panic: {first}"),
+        Some(first) => first.clone(),
+        None => own,
+    }
+}
+
+fn is_todo(message: &str) -> bool {
+    message.starts_with("not yet implemented") || message.starts_with("not implemented")
+}
+
+/// The text of a panic payload (`&str` or `String`), or a placeholder.
+pub fn payload_text(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-text payload".to_string()
+    }
+}
+
+fn run_all(tests: &[Test]) {
+    let mut failed = 0;
+    for test in tests {
+        let result = run_body(test);
+        let verdict = match result.status {
+            BodyStatus::Pass => "ok",
+            BodyStatus::Skipped => "skipped",
+            BodyStatus::Fail => {
+                failed += 1;
+                "FAILED"
+            }
+        };
+        println!("{} ... {verdict}", test.name);
+        if let Some(message) = result.message {
+            println!("    {message}");
+        }
+        for f in result.figures {
+            println!("    {} = {} {} {}", f.name, f.value, f.unit, f.bar.unwrap_or_default());
+        }
+    }
+    println!("{} passed, {failed} failed", tests.len() - failed);
+    if failed > 0 {
+        std::process::exit(1);
+    }
+}

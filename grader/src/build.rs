@@ -1,0 +1,126 @@
+//! Build: one cargo invocation for every selected exercise, `--keep-going`, under a deadline.
+//! An exercise that does not compile fails alone and keeps cargo's own diagnostics.
+
+use std::collections::BTreeMap;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use cargo_metadata::Message;
+
+use crate::capture::read_capped;
+use crate::course::Exercise;
+use crate::procgroup;
+use crate::stage::Staged;
+
+/// The result of building one exercise's hidden suite against the student's code.
+#[derive(Debug, Clone)]
+pub enum Built {
+    /// The suite binary to run.
+    Ready(PathBuf),
+    /// It did not compile (or the build ran out of time): what cargo and rustc said.
+    Failed { diagnostics: String },
+}
+
+#[derive(Debug)]
+pub struct BuildReport {
+    /// Keyed by exercise folder name (`01-threads`).
+    pub exercises: BTreeMap<String, Built>,
+    pub duration: Duration,
+}
+
+pub struct BuildOptions<'a> {
+    pub target_dir: &'a Path,
+    pub timeout: Duration,
+    pub color: bool,
+}
+
+/// Builds the hidden suites of `exercises` in the staged workspace.
+pub fn build(staged: &Staged, exercises: &[Exercise], opts: &BuildOptions) -> Result<BuildReport> {
+    let start = Instant::now();
+    let format = if opts.color { "json-diagnostic-rendered-ansi" } else { "json" };
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.args(["build", "--keep-going", "--test", "hidden", "--message-format", format])
+        .args(exercises.iter().flat_map(|e| ["-p", e.package()]))
+        .current_dir(&staged.dir)
+        .env("CARGO_TARGET_DIR", opts.target_dir)
+        .env_remove("RUSTFLAGS")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("GRADER_") {
+            cmd.env_remove(key);
+        }
+    }
+    procgroup::own_group(&mut cmd);
+    let mut child = cmd.spawn().context("starting cargo")?;
+    let stdout = child.stdout.take().expect("piped");
+    let stderr = child.stderr.take().expect("piped");
+    let messages = std::thread::spawn(move || collect_messages(stdout));
+    let errors = std::thread::spawn(move || read_capped(stderr, 64 * 1024, u64::MAX));
+    let timed_out = procgroup::wait_or_kill(&mut child, opts.timeout)?.is_none();
+    let collected = messages.join().expect("message reader");
+    let cargo_stderr = errors.join().expect("stderr reader").text;
+
+    let mut built_map = BTreeMap::new();
+    for ex in exercises {
+        let dir = ex.dir();
+        let built = match collected.suites.get(&dir) {
+            Some(exe) => Built::Ready(exe.clone()),
+            None => {
+                let mut diagnostics = collected.diagnostics.get(&dir).cloned().unwrap_or_default();
+                if diagnostics.trim().is_empty() {
+                    diagnostics = cargo_stderr.clone();
+                }
+                if timed_out {
+                    diagnostics.push_str(&format!(
+                        "\nthe build did not finish within {} s and was stopped",
+                        opts.timeout.as_secs()
+                    ));
+                }
+                Built::Failed { diagnostics }
+            }
+        };
+        built_map.insert(dir, built);
+    }
+    Ok(BuildReport { exercises: built_map, duration: start.elapsed() })
+}
+
+#[derive(Default)]
+struct Collected {
+    suites: BTreeMap<String, PathBuf>,
+    diagnostics: BTreeMap<String, String>,
+}
+
+/// Sorts cargo's JSON messages by the package they concern.
+fn collect_messages(stdout: impl std::io::Read) -> Collected {
+    let mut out = Collected::default();
+    for message in Message::parse_stream(BufReader::new(stdout)).map_while(Result::ok) {
+        match message {
+            Message::CompilerArtifact(a) if a.target.name == "hidden" && a.profile.test => {
+                if let Some(exe) = a.executable {
+                    out.suites.insert(package_of(a.manifest_path.as_std_path()), exe.into_std_path_buf());
+                }
+            }
+            Message::CompilerMessage(m) => {
+                if let Some(text) = m.message.rendered {
+                    out.diagnostics
+                        .entry(package_of(m.target.src_path.as_std_path()))
+                        .or_default()
+                        .push_str(&text);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `.../exercises/01-threads/...` → `01-threads`.
+fn package_of(path: &Path) -> String {
+    let parts: Vec<_> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    parts.iter().position(|p| p == "exercises").and_then(|i| parts.get(i + 1)).cloned().unwrap_or_default()
+}

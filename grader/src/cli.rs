@@ -1,0 +1,55 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::report::Format;
+
+/// Grades the concurrency katas: builds your exercises with hidden tests, runs each test in its
+/// own guarded process, and tells you what to fix next.
+#[derive(Debug, Parser)]
+#[command(name = "grader", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub grade: GradeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Internal: supervise one test process (started by the grader itself).
+    #[command(name = "__supervise", hide = true)]
+    Supervise,
+}
+
+#[derive(Debug, Args)]
+pub struct GradeArgs {
+    /// Exercise to grade, by number or name (`01`, `threads`); all of them if omitted.
+    pub exercise: Option<String>,
+    /// Only this hidden test of the exercise.
+    pub test: Option<String>,
+    /// Grade this folder instead of ./exercises: laid out like exercises/, or a whole checkout.
+    /// `solutions` grades the reference solutions. Only each exercise's src/ is used.
+    #[arg(long, value_name = "DIR")]
+    pub submission: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Show the output captured from failing tests.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Tests run at once (timing tests always run alone); defaults to the number of cores.
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Cargo target directory for the build [default: GRADER_TARGET_DIR, CARGO_TARGET_DIR, ./target].
+    #[arg(long, value_name = "DIR")]
+    pub target_dir: Option<PathBuf>,
+    /// Memory each test process may use, in MiB.
+    #[arg(long, default_value_t = 2048, value_name = "MIB")]
+    pub memory_mib: u64,
+    /// Processes a test may have alive at once.
+    #[arg(long, default_value_t = 64)]
+    pub max_processes: usize,
+}

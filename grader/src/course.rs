@@ -1,0 +1,119 @@
+//! The course: which exercises exist, in what order, and where their files live.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Course {
+    /// The trusted checkout: manifests, hidden suites and the kit come from here.
+    #[serde(skip)]
+    pub root: PathBuf,
+    pub defaults: Defaults,
+    #[serde(rename = "exercise")]
+    pub exercises: Vec<Exercise>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Defaults {
+    pub deadline_secs: u64,
+    pub build_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Exercise {
+    pub number: u32,
+    pub name: String,
+    pub title: String,
+}
+
+impl Exercise {
+    /// `01-threads`: the folder name under exercises/, solutions/ and the suite's file name.
+    pub fn dir(&self) -> String {
+        format!("{:02}-{}", self.number, self.name)
+    }
+
+    /// The cargo package name (`cargo test -p threads`): the name without the number.
+    pub fn package(&self) -> &str {
+        &self.name
+    }
+
+    /// Whether a command-line selector (`01`, `1`, `threads`, `01-threads`) names this exercise.
+    pub fn matches(&self, selector: &str) -> bool {
+        selector == self.name
+            || selector == self.dir()
+            || selector.parse::<u32>().is_ok_and(|n| n == self.number)
+    }
+}
+
+impl Course {
+    /// Reads `grader/course.toml` of the checkout at `root`.
+    pub fn load(root: &Path) -> Result<Course> {
+        let file = root.join("grader/course.toml");
+        let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+        let mut course: Course =
+            toml::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
+        course.root = root.to_path_buf();
+        Ok(course)
+    }
+
+    pub fn default_deadline(&self) -> Duration {
+        Duration::from_secs(self.defaults.deadline_secs)
+    }
+
+    pub fn exercise_dir(&self, ex: &Exercise) -> PathBuf {
+        self.root.join("exercises").join(ex.dir())
+    }
+
+    pub fn suite_file(&self, ex: &Exercise) -> PathBuf {
+        self.root.join("grader/suites").join(format!("{}.rs", ex.dir()))
+    }
+
+    /// The exercises a selector names, in course order; all of them for `None`.
+    pub fn select(&self, selector: Option<&str>) -> Result<Vec<Exercise>> {
+        let Some(sel) = selector else { return Ok(self.exercises.clone()) };
+        let chosen: Vec<Exercise> = self.exercises.iter().filter(|e| e.matches(sel)).cloned().collect();
+        if chosen.is_empty() {
+            let names: Vec<String> = self.exercises.iter().map(Exercise::dir).collect();
+            bail!("no exercise matches `{sel}`; the course has: {}", names.join(", "));
+        }
+        Ok(chosen)
+    }
+}
+
+/// The trusted checkout this grader was built from.
+pub fn checkout_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("grader/ has a parent").to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_shipped_course_loads_and_selects() {
+        let course = Course::load(&checkout_root()).unwrap();
+        let first = &course.exercises[0];
+        assert_eq!(first.dir(), "01-threads");
+        for sel in ["01", "1", "threads", "01-threads"] {
+            assert_eq!(course.select(Some(sel)).unwrap()[0].dir(), "01-threads", "{sel}");
+        }
+        let err = course.select(Some("nope")).unwrap_err().to_string();
+        assert!(err.contains("01-threads"), "{err}");
+    }
+
+    #[test]
+    fn every_exercise_has_its_files() {
+        let course = Course::load(&checkout_root()).unwrap();
+        for ex in &course.exercises {
+            let dir = course.exercise_dir(ex);
+            for f in ["Cargo.toml", "README.md", "src/lib.rs", "examples/demo.rs"] {
+                assert!(dir.join(f).is_file(), "{} lacks {f}", dir.display());
+            }
+            assert!(course.suite_file(ex).is_file(), "{} has no hidden suite", ex.dir());
+            assert!(course.root.join("solutions").join(ex.dir()).join("src").is_dir());
+        }
+    }
+}

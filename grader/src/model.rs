@@ -1,0 +1,105 @@
+//! The report's data: what the run stage produces and every reporter reads.
+//! Serialised as the `--format json` schema (docs/report-schema.md); bump
+//! [`SCHEMA_VERSION`] on any change that is not a pure addition.
+
+use kit::protocol::Figure;
+use serde::{Deserialize, Serialize};
+
+use crate::inspect::Stall;
+
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// Stopped at its deadline.
+    Timeout,
+    /// The test process died: a signal, out of memory, too many processes.
+    Crash,
+    /// Not run because the exercise did not compile.
+    NotRun,
+    /// Cannot run here (one core, not Linux); its points leave the maximum.
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TestReport {
+    pub name: String,
+    pub status: Status,
+    /// One paragraph for the student: what went wrong, with the measured figure and the bar.
+    pub message: Option<String>,
+    /// A `todo!()` was reached: not written yet, rather than wrong.
+    pub not_implemented: bool,
+    pub figures: Vec<Figure>,
+    pub duration_ms: u64,
+    pub points: u32,
+    pub max_points: u32,
+    pub hint: String,
+    pub timing: bool,
+    /// What the deadline inspection saw, for a timeout.
+    pub stall: Option<Stall>,
+    /// Processes the test left running (killed by the grader).
+    pub leaked: Vec<String>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExerciseReport {
+    pub number: u32,
+    pub name: String,
+    /// The folder name, `01-threads`.
+    pub dir: String,
+    pub title: String,
+    pub compiled: bool,
+    /// Compiler output when it did not compile.
+    pub diagnostics: Option<String>,
+    /// Files of the submission outside `src/` that were not used.
+    pub ignored_files: Vec<String>,
+    /// The submission had no `src/` here; the stub was graded.
+    pub missing_src: bool,
+    pub tests: Vec<TestReport>,
+    pub score: u32,
+    /// Points of the tests that could run here.
+    pub max_score: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub exercises: Vec<ExerciseReport>,
+    pub score: u32,
+    pub max_score: u32,
+    /// The first exercise, in course order, that is not fully passing.
+    pub next: Option<String>,
+    /// Wall time of the whole run, and of its build stage.
+    pub duration_ms: u64,
+    pub build_ms: u64,
+}
+
+impl ExerciseReport {
+    pub fn passed(&self) -> bool {
+        self.compiled && self.tests.iter().all(|t| matches!(t.status, Status::Pass | Status::Skipped))
+    }
+}
+
+impl Report {
+    pub fn new(exercises: Vec<ExerciseReport>, duration_ms: u64, build_ms: u64) -> Report {
+        let next = exercises.iter().find(|e| !e.passed()).map(|e| e.dir.clone());
+        Report {
+            schema_version: SCHEMA_VERSION,
+            score: exercises.iter().map(|e| e.score).sum(),
+            max_score: exercises.iter().map(|e| e.max_score).sum(),
+            exercises,
+            next,
+            duration_ms,
+            build_ms,
+        }
+    }
+
+    pub fn passed(&self) -> bool {
+        self.exercises.iter().all(ExerciseReport::passed)
+    }
+}

@@ -1,0 +1,146 @@
+//! The report for people: a line per test, the reason and the measured figure for each
+//! failure, a hint, the score and the next thing to do.
+
+use std::fmt::Write;
+
+use console::{Style, style};
+
+use crate::model::{ExerciseReport, Report, Status, TestReport};
+
+/// Compiler output shown for a failed build, in lines; the rest is summarised.
+const DIAGNOSTIC_LINES: usize = 60;
+
+pub struct Options {
+    /// Show captured output of failing tests.
+    pub verbose: bool,
+}
+
+pub fn render(report: &Report, opts: &Options) -> String {
+    let mut out = String::new();
+    for ex in &report.exercises {
+        exercise(&mut out, ex, opts);
+    }
+    summary(&mut out, report);
+    out
+}
+
+fn exercise(out: &mut String, ex: &ExerciseReport, opts: &Options) {
+    let mark = if ex.passed() { style("✓").green().bold() } else { style("✗").red().bold() };
+    let _ = writeln!(
+        out,
+        "{mark} {} {}  {}",
+        style(format!("{:02}", ex.number)).bold(),
+        style(&ex.name).bold(),
+        style(&ex.title).dim()
+    );
+    if ex.missing_src {
+        let _ = writeln!(out, "    {}", style("the submission has no src/ here: graded the stub").yellow());
+    }
+    if !ex.ignored_files.is_empty() {
+        let _ = writeln!(
+            out,
+            "    {} {}",
+            style("ignored (only src/ is graded):").yellow(),
+            ex.ignored_files.join(", ")
+        );
+    }
+    if !ex.compiled {
+        let _ = writeln!(out, "    {}", style("does not compile; its tests were not run").red());
+        let diag = ex.diagnostics.as_deref().unwrap_or("");
+        let lines: Vec<&str> = diag.lines().collect();
+        for line in lines.iter().take(DIAGNOSTIC_LINES) {
+            let _ = writeln!(out, "    {line}");
+        }
+        if lines.len() > DIAGNOSTIC_LINES {
+            let _ = writeln!(
+                out,
+                "    ... {} more lines: run `cargo build -p {}`",
+                lines.len() - DIAGNOSTIC_LINES,
+                ex.dir
+            );
+        }
+    }
+    let todo = ex.tests.iter().filter(|t| t.not_implemented).count();
+    if ex.compiled && todo == ex.tests.len() && todo > 0 {
+        let _ =
+            writeln!(out, "    {}", style(format!("not started: all {todo} tests reach a todo!()")).yellow());
+    } else if ex.compiled {
+        for t in &ex.tests {
+            test(out, t, opts);
+        }
+    }
+    let _ = writeln!(out, "    score {}/{}\n", ex.score, ex.max_score);
+}
+
+fn test(out: &mut String, t: &TestReport, opts: &Options) {
+    let (mark, colour): (&str, Style) = match t.status {
+        Status::Pass => ("✓", Style::new().green()),
+        Status::Skipped => ("-", Style::new().yellow()),
+        Status::Fail if t.not_implemented => ("○", Style::new().yellow()),
+        Status::NotRun => ("·", Style::new().dim()),
+        _ => ("✗", Style::new().red()),
+    };
+    let label = match t.status {
+        Status::Fail if t.not_implemented => "todo".to_string(),
+        s => format!("{s:?}").to_lowercase(),
+    };
+    let _ = writeln!(
+        out,
+        "  {} {:<44} {:>8} {}",
+        colour.apply_to(mark),
+        t.name,
+        style(format!("{:.2} s", t.duration_ms as f64 / 1000.0)).dim(),
+        colour.apply_to(label)
+    );
+    if t.status == Status::Pass {
+        return;
+    }
+    if let Some(msg) = &t.message {
+        for line in msg.lines() {
+            let _ = writeln!(out, "      {line}");
+        }
+    }
+    for f in &t.figures {
+        let bar = f.bar.as_deref().map(|b| format!(" (needs {b})")).unwrap_or_default();
+        let _ = writeln!(out, "      {} {} = {} {}{bar}", style("measured").cyan(), f.name, f.value, f.unit);
+    }
+    if !t.leaked.is_empty() {
+        let _ = writeln!(out, "      left running (killed by the grader): {}", t.leaked.join(", "));
+    }
+    if !t.hint.is_empty() && t.status != Status::Skipped && !t.not_implemented {
+        let _ = writeln!(out, "      {} {}", style("hint:").cyan().bold(), t.hint);
+    }
+    if opts.verbose {
+        for (name, text) in [("stdout", &t.stdout), ("stderr", &t.stderr)] {
+            if !text.trim().is_empty() {
+                let _ = writeln!(out, "      --- {name} ---");
+                for line in text.lines() {
+                    let _ = writeln!(out, "      {line}");
+                }
+            }
+        }
+    }
+}
+
+fn summary(out: &mut String, report: &Report) {
+    let skipped =
+        report.exercises.iter().flat_map(|e| &e.tests).filter(|t| t.status == Status::Skipped).count();
+    let _ = write!(out, "{} {}/{}", style("Score").bold(), report.score, report.max_score);
+    if skipped > 0 {
+        let _ = write!(out, " ({skipped} tests skipped on this machine, left out of the maximum)");
+    }
+    let _ = writeln!(out);
+    match &report.next {
+        Some(dir) => {
+            let _ = writeln!(
+                out,
+                "{} {dir}: read exercises/{dir}/README.md, fill in exercises/{dir}/src/, then `cargo run -p grader -- {}`",
+                style("Next:").bold(),
+                dir.split('-').next().unwrap_or(dir)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "{}", style("Everything selected passes.").green().bold());
+        }
+    }
+}

@@ -1,0 +1,144 @@
+//! Run: every hidden test in its own supervised process. Tests that measure time run alone,
+//! after the others, which share the cores.
+
+use std::collections::VecDeque;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use kit::protocol::TestInfo;
+
+use crate::model::TestReport;
+use crate::procgroup;
+use crate::supervise::{Job, Limits, Outcome};
+use crate::verdict::judge;
+
+/// One test to run: which exercise, which suite binary, and its registration.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub exercise: String,
+    pub suite: PathBuf,
+    pub info: TestInfo,
+}
+
+pub struct RunOptions {
+    pub jobs: usize,
+    pub limits: Limits,
+    pub default_deadline: Duration,
+    /// `target/grader`: scratch folders and verdict files go here.
+    pub state_dir: PathBuf,
+}
+
+/// What the run stage tells a reporter as it goes.
+pub enum Event<'a> {
+    Finished(&'a Planned, &'a TestReport),
+}
+
+/// Asks a suite binary for its registered tests.
+pub fn list(suite: &Path) -> Result<Vec<TestInfo>> {
+    let mut child = Command::new(suite)
+        .arg("--list")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .with_context(|| format!("starting {}", suite.display()))?;
+    let mut out = child.stdout.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    if procgroup::wait_or_kill(&mut child, Duration::from_secs(30))?.is_none() {
+        bail!("{} did not list its tests within 30 s", suite.display());
+    }
+    let text = reader.join().expect("list reader");
+    serde_json::from_str(&text).with_context(|| format!("reading the test list of {}", suite.display()))
+}
+
+/// Runs every planned test; results come back in plan order.
+pub fn run(plan: &[Planned], opts: &RunOptions, on_event: &(dyn Fn(Event) + Sync)) -> Vec<TestReport> {
+    let slots: Vec<Mutex<Option<TestReport>>> = plan.iter().map(|_| Mutex::new(None)).collect();
+    let (timing, shared): (Vec<usize>, Vec<usize>) = (0..plan.len()).partition(|&i| plan[i].info.timing);
+    let run_one = |i: usize| {
+        let report = run_test(&plan[i], opts);
+        on_event(Event::Finished(&plan[i], &report));
+        *slots[i].lock().expect("slot") = Some(report);
+    };
+    let queue = Mutex::new(VecDeque::from(shared));
+    std::thread::scope(|s| {
+        for _ in 0..opts.jobs.max(1) {
+            s.spawn(|| {
+                while let Some(i) = queue.lock().expect("queue").pop_front() {
+                    run_one(i);
+                }
+            });
+        }
+    });
+    for i in timing {
+        run_one(i);
+    }
+    slots.into_iter().map(|s| s.into_inner().expect("slot").expect("every test ran")).collect()
+}
+
+fn run_test(p: &Planned, opts: &RunOptions) -> TestReport {
+    let deadline_ms = p.info.deadline_ms.unwrap_or(opts.default_deadline.as_millis() as u64);
+    let outcome = supervise(p, opts, deadline_ms).unwrap_or_else(|e| Outcome::grader_error(format!("{e:#}")));
+    judge(&p.info, outcome, &opts.limits, deadline_ms)
+}
+
+/// Hands one test to a supervisor process and reads back its outcome.
+fn supervise(p: &Planned, opts: &RunOptions, deadline_ms: u64) -> Result<Outcome> {
+    let scratch = opts.state_dir.join("scratch").join(&p.exercise).join(&p.info.name);
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
+    let results = opts.state_dir.join("results").join(&p.exercise);
+    std::fs::create_dir_all(&results)?;
+    let result_path = results.join(format!("{}.json", p.info.name));
+    let job = Job {
+        program: p.suite.clone(),
+        args: vec![
+            "--run".into(),
+            p.info.name.clone(),
+            "--result".into(),
+            result_path.to_string_lossy().into(),
+        ],
+        cwd: scratch.clone(),
+        result_path,
+        nonce: nonce(),
+        deadline_ms,
+        limits: opts.limits.clone(),
+    };
+    let mut child = Command::new(std::env::current_exe()?)
+        .arg("__supervise")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("starting the supervisor")?;
+    child.stdin.take().expect("piped").write_all(serde_json::to_string(&job)?.as_bytes())?;
+    let mut out = child.stdout.take().expect("piped");
+    let mut err = child.stderr.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let (mut o, mut e) = (String::new(), String::new());
+        let _ = out.read_to_string(&mut o);
+        let _ = err.read_to_string(&mut e);
+        (o, e)
+    });
+    // The supervisor enforces the deadline; this one only guards against a supervisor bug.
+    let limit = Duration::from_millis(deadline_ms) + Duration::from_secs(30);
+    procgroup::wait_or_kill(&mut child, limit)?;
+    let (text, errors) = reader.join().expect("supervisor reader");
+    let _ = std::fs::remove_dir_all(&scratch);
+    serde_json::from_str(&text).with_context(|| format!("the supervisor failed: {}", errors.trim()))
+}
+
+/// 128 random bits, hex: the secret a genuine verdict must carry.
+fn nonce() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS has randomness");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

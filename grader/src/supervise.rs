@@ -1,0 +1,239 @@
+//! The supervisor: a small process (`grader __supervise`) that runs one hidden test.
+//!
+//! It becomes a child subreaper, limits itself so the test inherits the limits, starts the test
+//! in its own process group with the nonce on stdin, captures capped output, inspects the test at
+//! its deadline, then kills and reaps everything the test left behind. The grader reads its
+//! [`Outcome`] as JSON from stdout: a hostile test can hurt only this process.
+
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use kit::protocol::BodyResult;
+use serde::{Deserialize, Serialize};
+
+use crate::capture::{Captured, read_capped};
+use crate::inspect::{Stall, inspect};
+use crate::procgroup;
+use crate::tree;
+
+/// What to run and under which limits; sent to the supervisor on stdin.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Job {
+    pub program: PathBuf,
+    pub args: Vec<String>,
+    pub cwd: PathBuf,
+    pub result_path: PathBuf,
+    pub nonce: String,
+    pub deadline_ms: u64,
+    pub limits: Limits,
+}
+
+/// Resource limits for one test process and everything it starts.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Limits {
+    /// Private writable memory per process (RLIMIT_DATA), bytes.
+    pub memory_bytes: u64,
+    /// Processes the test may have alive at once, itself included.
+    pub processes: usize,
+    /// Largest file the test may write (RLIMIT_FSIZE), bytes.
+    pub file_bytes: u64,
+    /// Output kept per stream, bytes (head and tail).
+    pub output_keep: usize,
+    /// Output after which the test is stopped, bytes per stream.
+    pub output_stop: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: 2 << 30,
+            processes: 64,
+            file_bytes: 64 << 20,
+            output_keep: 16 << 10,
+            output_stop: 64 << 20,
+        }
+    }
+}
+
+/// How the test process ended, from the outside.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Exit {
+    Code {
+        code: i32,
+    },
+    Signal {
+        signal: i32,
+        name: String,
+    },
+    /// Stopped at its deadline; `stall` says what it was doing.
+    Deadline {
+        stall: Stall,
+    },
+    /// Stopped for starting more processes than allowed.
+    TooManyProcesses {
+        seen: usize,
+    },
+    /// Stopped for writing more output than allowed.
+    OutputFlood {
+        bytes: u64,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Outcome {
+    pub exit: Exit,
+    /// The harness's verdict, present only if it carried the right nonce.
+    pub body: Option<BodyResult>,
+    /// Why there is no body verdict, when there is none.
+    pub body_missing: Option<String>,
+    pub stdout: Captured,
+    pub stderr: Captured,
+    /// Processes still alive after the test process ended (then killed): `pid name`.
+    pub leaked: Vec<String>,
+    pub duration_ms: u64,
+}
+
+/// Entry point of `grader __supervise`: reads a [`Job`] from stdin, prints an [`Outcome`].
+pub fn main() -> Result<()> {
+    let mut input = String::new();
+    std::io::stdin().read_to_string(&mut input)?;
+    let job: Job = serde_json::from_str(&input).context("reading the job")?;
+    let outcome = supervise(&job)?;
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, &outcome)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn supervise(job: &Job) -> Result<Outcome> {
+    tree::become_subreaper();
+    limit_self(&job.limits);
+    let _ = std::fs::remove_file(&job.result_path);
+    let mut cmd = Command::new(&job.program);
+    cmd.args(&job.args)
+        .current_dir(&job.cwd)
+        .env("RUST_BACKTRACE", "0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("GRADER_") {
+            cmd.env_remove(key);
+        }
+    }
+    procgroup::own_group(&mut cmd);
+    let start = Instant::now();
+    let mut child = cmd.spawn().with_context(|| format!("starting {}", job.program.display()))?;
+    {
+        let mut stdin = child.stdin.take().expect("piped");
+        let _ = stdin.write_all(job.nonce.as_bytes());
+    } // dropped: the test reads end-of-file after the nonce
+    let (keep, stop) = (job.limits.output_keep, job.limits.output_stop);
+    let out = child.stdout.take().expect("piped");
+    let err = child.stderr.take().expect("piped");
+    let flooded = Arc::new(AtomicBool::new(false));
+    let reader = |stream: Box<dyn Read + Send>| {
+        let flooded = flooded.clone();
+        std::thread::spawn(move || {
+            let captured = read_capped(stream, keep, stop);
+            if captured.total_bytes >= stop {
+                flooded.store(true, Ordering::SeqCst);
+            }
+            captured
+        })
+    };
+    let (out, err) = (reader(Box::new(out)), reader(Box::new(err)));
+
+    let deadline = start + Duration::from_millis(job.deadline_ms);
+    let pid = child.id();
+    let mut exit = None;
+    let mut last_count = Instant::now();
+    while exit.is_none() {
+        if let Some(status) = child.try_wait()? {
+            exit = Some(exit_of(status));
+            break;
+        }
+        let now = Instant::now();
+        if flooded.load(Ordering::SeqCst) {
+            procgroup::kill_group(&mut child);
+            let _ = child.wait();
+            exit = Some(Exit::OutputFlood { bytes: stop });
+        } else if now >= deadline {
+            let stall = inspect(pid, Duration::from_millis(200));
+            procgroup::kill_group(&mut child);
+            let _ = child.wait();
+            exit = Some(Exit::Deadline { stall });
+        } else if now - last_count > Duration::from_millis(50) {
+            last_count = now;
+            let seen = tree::descendants(std::process::id()).len();
+            if seen > job.limits.processes {
+                procgroup::kill_group(&mut child);
+                let _ = child.wait();
+                exit = Some(Exit::TooManyProcesses { seen });
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let duration_ms = start.elapsed().as_millis() as u64;
+    let leaked = tree::sweep(std::process::id(), pid);
+    let stdout = out.join().expect("stdout reader");
+    let stderr = err.join().expect("stderr reader");
+    let exit = exit.expect("set in the loop");
+    let (body, body_missing) = read_body(job);
+    Ok(Outcome { exit, body, body_missing, stdout, stderr, leaked, duration_ms })
+}
+
+/// The harness's verdict, accepted only if it carries this run's nonce.
+fn read_body(job: &Job) -> (Option<BodyResult>, Option<String>) {
+    let Ok(text) = std::fs::read_to_string(&job.result_path) else {
+        return (None, Some("the test process ended before the test body returned".into()));
+    };
+    match serde_json::from_str::<BodyResult>(&text) {
+        Ok(body) if body.nonce == job.nonce => (Some(body), None),
+        Ok(_) => (None, Some("a verdict was forged: it does not carry the grader's secret".into())),
+        Err(_) => (None, Some("the verdict file was overwritten with something else".into())),
+    }
+}
+
+fn exit_of(status: std::process::ExitStatus) -> Exit {
+    #[cfg(unix)]
+    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
+        let name = nix::sys::signal::Signal::try_from(signal)
+            .map_or_else(|_| format!("signal {signal}"), |s| s.to_string());
+        return Exit::Signal { signal, name };
+    }
+    Exit::Code { code: status.code().unwrap_or(-1) }
+}
+
+/// Sets this process's limits; the test inherits them.
+#[cfg(unix)]
+fn limit_self(limits: &Limits) {
+    use nix::sys::resource::{Resource, setrlimit};
+    let _ = setrlimit(Resource::RLIMIT_DATA, limits.memory_bytes, limits.memory_bytes);
+    let _ = setrlimit(Resource::RLIMIT_FSIZE, limits.file_bytes, limits.file_bytes);
+    let _ = setrlimit(Resource::RLIMIT_CORE, 0, 0);
+}
+
+#[cfg(not(unix))]
+fn limit_self(_limits: &Limits) {}
+
+impl Outcome {
+    /// An outcome for a test the grader itself failed to run.
+    pub fn grader_error(why: String) -> Outcome {
+        Outcome {
+            exit: Exit::Code { code: -1 },
+            body: None,
+            body_missing: Some(format!("the grader could not run this test ({why})")),
+            stdout: Captured::default(),
+            stderr: Captured::default(),
+            leaked: vec![],
+            duration_ms: 0,
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! The processes below the supervisor: found through /proc, killed and reaped (Linux).
+//!
+//! The supervisor is a child subreaper, so whatever a test leaves behind (even a daemon that
+//! called `setsid`) is re-parented to it and can be found by walking parent links.
+
+/// Makes orphans of our descendants our children instead of init's.
+pub fn become_subreaper() {
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_child_subreaper(true);
+}
+
+/// A process below the supervisor.
+#[derive(Debug, Clone)]
+pub struct Proc {
+    pub pid: i32,
+    pub ppid: i32,
+    pub name: String,
+    pub state: String,
+}
+
+/// Every live process whose chain of parents reaches `root`.
+#[cfg(target_os = "linux")]
+pub fn descendants(root: u32) -> Vec<Proc> {
+    let all: Vec<Proc> = std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+                .filter_map(|pid| {
+                    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+                    let (name, f) = crate::inspect::parse_stat(&stat)?;
+                    Some(Proc { pid, ppid: f.get(1)?.parse().ok()?, name, state: f.first()?.to_string() })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut found: Vec<Proc> = Vec::new();
+    let mut frontier = vec![root as i32];
+    while let Some(parent) = frontier.pop() {
+        for p in all.iter().filter(|p| p.ppid == parent) {
+            frontier.push(p.pid);
+            found.push(p.clone());
+        }
+    }
+    found
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn descendants(_root: u32) -> Vec<Proc> {
+    vec![]
+}
+
+/// Kills and reaps everything below `root` (the test's group first); returns what was still
+/// alive, other than zombies, as `pid name`.
+pub fn sweep(root: u32, test_pgid: u32) -> Vec<String> {
+    #[cfg(unix)]
+    {
+        use nix::sys::signal::{Signal, kill, killpg};
+        use nix::sys::wait::{WaitPidFlag, waitpid};
+        use nix::unistd::Pid;
+        let leaked: Vec<String> = descendants(root)
+            .iter()
+            .filter(|p| p.state != "Z")
+            .map(|p| format!("{} {}", p.pid, p.name))
+            .collect();
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let _ = killpg(Pid::from_raw(test_pgid as i32), Signal::SIGKILL);
+            let left = descendants(root);
+            for p in &left {
+                let _ = kill(Pid::from_raw(p.pid), Signal::SIGKILL);
+            }
+            while let Ok(status) = waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG)) {
+                if status == nix::sys::wait::WaitStatus::StillAlive {
+                    break;
+                }
+            }
+            if left.is_empty() || std::time::Instant::now() > until {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        leaked
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (root, test_pgid);
+        vec![]
+    }
+}
