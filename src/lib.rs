@@ -1,2 +1,168 @@
-//! Helpers for the project's end-to-end tests in `tests/`: run the grader on a submission
-//! and read its JSON report.
+//! Helpers for the project's end-to-end tests in `tests/`: run the real grader binary on a
+//! submission, read its JSON report, and build known-wrong submissions from the solutions.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The checkout this crate lives in.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The grader binary, built once per test process (cargo releases its lock while tests run).
+pub fn grader_bin() -> PathBuf {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "-p", "grader"])
+            .current_dir(root())
+            .status()
+            .expect("run cargo build -p grader");
+        assert!(status.success(), "cargo build -p grader failed");
+        let target =
+            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+        target.join("debug").join(format!("grader{}", std::env::consts::EXE_SUFFIX))
+    })
+    .clone()
+}
+
+/// A grader command with a plain, non-interactive environment.
+pub fn grader() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(grader_bin());
+    cmd.current_dir(root()).env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
+    cmd
+}
+
+/// Runs the grader with `args` plus `--format json`; returns the report and the exit code.
+pub fn grade_json(args: &[&str]) -> (Value, i32) {
+    let out = grader().args(args).args(["--format", "json"]).output().expect("run the grader");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let report: Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "grader printed no JSON report ({e}):\n{text}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (report, out.status.code().unwrap_or(-1))
+}
+
+/// The report of one exercise (`01-threads`).
+pub fn exercise<'a>(report: &'a Value, dir: &str) -> &'a Value {
+    report["exercises"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["dir"] == dir))
+        .unwrap_or_else(|| panic!("no exercise {dir} in the report"))
+}
+
+/// The report of one test of one exercise.
+pub fn test<'a>(report: &'a Value, dir: &str, name: &str) -> &'a Value {
+    exercise(report, dir)["tests"]
+        .as_array()
+        .and_then(|a| a.iter().find(|t| t["name"] == name))
+        .unwrap_or_else(|| panic!("no test {name} in {dir}: {:#}", exercise(report, dir)))
+}
+
+/// A known-wrong implementation: the reference solution with edits, and what must catch it.
+/// Declared in `tests/wrong/NN-name.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Wrong {
+    pub name: String,
+    /// What is wrong, in a few words.
+    pub what: String,
+    /// Hidden tests that must not pass on it.
+    pub caught_by: Vec<String>,
+    /// The status those tests must have (`fail`, `timeout`, `crash`), if it matters.
+    pub status: Option<String>,
+    /// Text their message must contain, if it matters (for example "deadlock").
+    pub message: Option<String>,
+    pub edit: Vec<Edit>,
+    /// Set by [`load_wrong`]: the exercise folder.
+    #[serde(skip)]
+    pub exercise: String,
+}
+
+/// Replace `find`, which must occur exactly once, with `replace` in `file` (under src/).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Edit {
+    #[serde(default = "lib_rs")]
+    pub file: String,
+    pub find: String,
+    pub replace: String,
+}
+
+fn lib_rs() -> String {
+    "lib.rs".into()
+}
+
+#[derive(Deserialize)]
+struct WrongFile {
+    wrong: Vec<Wrong>,
+}
+
+/// Every known-wrong implementation under `tests/wrong/`, by exercise then file order.
+pub fn load_wrong() -> Vec<Wrong> {
+    let dir = root().join("tests/wrong");
+    let mut files: Vec<PathBuf> =
+        std::fs::read_dir(&dir).expect("tests/wrong").flatten().map(|e| e.path()).collect();
+    files.sort();
+    let mut all = Vec::new();
+    for file in files.iter().filter(|f| f.extension().is_some_and(|e| e == "toml")) {
+        let text = std::fs::read_to_string(file).expect("read a wrong-implementation file");
+        let parsed: WrongFile = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let exercise = file.file_stem().expect("file name").to_string_lossy().into_owned();
+        all.extend(parsed.wrong.into_iter().map(|mut w| {
+            w.exercise = exercise.clone();
+            w
+        }));
+    }
+    all
+}
+
+/// Writes `wrong` as a submission under `into` (laid out like exercises/): the solution's
+/// `src/` with the edits applied. Panics if an edit no longer matches the solution.
+pub fn write_wrong(wrong: &Wrong, into: &Path) {
+    let from = root().join("solutions").join(&wrong.exercise).join("src");
+    let to = into.join(&wrong.exercise).join("src");
+    copy_tree(&from, &to);
+    for edit in &wrong.edit {
+        let path = to.join(&edit.file);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let hits = text.matches(&edit.find).count();
+        assert_eq!(
+            hits, 1,
+            "{}/{}: the edit's `find` occurs {hits} times in {}",
+            wrong.exercise, wrong.name, edit.file
+        );
+        std::fs::write(&path, text.replacen(&edit.find, &edit.replace, 1)).expect("write the edit");
+    }
+}
+
+/// Copies a folder of files recursively.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create a folder");
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())).flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a file");
+        }
+    }
+}
+
+/// Processes still alive that run a hidden-suite binary: there must be none after grading.
+pub fn stray_test_processes() -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return vec![] };
+    dir.flatten()
+        .filter_map(|e| {
+            let exe = std::fs::read_link(e.path().join("exe")).ok()?;
+            let name = exe.file_name()?.to_string_lossy().into_owned();
+            name.starts_with("hidden-")
+                .then(|| format!("{} {}", e.file_name().to_string_lossy(), exe.display()))
+        })
+        .collect()
+}

@@ -26,9 +26,9 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct GradeArgs {
-    /// Exercise to grade, by number or name (`01`, `threads`); all of them if omitted.
+    /// Exercise to grade, by number or name (`01`, `threads`, `01,02`); all of them if omitted.
     pub exercise: Option<String>,
-    /// Only this hidden test of the exercise.
+    /// Only these hidden tests (names, comma-separated).
     pub test: Option<String>,
     /// Grade this folder instead of ./exercises: laid out like exercises/, or a whole checkout.
     /// `solutions` grades the reference solutions. Only each exercise's src/ is used.

@@ -71,15 +71,16 @@ impl Course {
         self.root.join("grader/suites").join(format!("{}.rs", ex.dir()))
     }
 
-    /// The exercises a selector names, in course order; all of them for `None`.
+    /// The exercises a selector names (`01`, `threads`, or several joined by commas), in
+    /// course order; all of them for `None`.
     pub fn select(&self, selector: Option<&str>) -> Result<Vec<Exercise>> {
         let Some(sel) = selector else { return Ok(self.exercises.clone()) };
-        let chosen: Vec<Exercise> = self.exercises.iter().filter(|e| e.matches(sel)).cloned().collect();
-        if chosen.is_empty() {
+        let parts: Vec<&str> = sel.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+        if let Some(unknown) = parts.iter().find(|p| !self.exercises.iter().any(|e| e.matches(p))) {
             let names: Vec<String> = self.exercises.iter().map(Exercise::dir).collect();
-            bail!("no exercise matches `{sel}`; the course has: {}", names.join(", "));
+            bail!("no exercise matches `{unknown}`; the course has: {}", names.join(", "));
         }
-        Ok(chosen)
+        Ok(self.exercises.iter().filter(|e| parts.iter().any(|p| e.matches(p))).cloned().collect())
     }
 }
 
@@ -100,6 +101,7 @@ mod tests {
         for sel in ["01", "1", "threads", "01-threads"] {
             assert_eq!(course.select(Some(sel)).unwrap()[0].dir(), "01-threads", "{sel}");
         }
+        assert_eq!(course.select(Some("threads,1")).unwrap().len(), 1);
         let err = course.select(Some("nope")).unwrap_err().to_string();
         assert!(err.contains("01-threads"), "{err}");
     }

@@ -84,8 +84,9 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     Ok(Report::new(exercises, start.elapsed().as_millis() as u64, built.duration.as_millis() as u64))
 }
 
+/// Whether the test is selected: all, or those named in the comma-separated filter.
 fn wanted(req: &Request, t: &TestInfo) -> bool {
-    req.test.as_deref().is_none_or(|name| t.name == name)
+    req.test.as_deref().is_none_or(|names| names.split(',').any(|n| n.trim() == t.name))
 }
 
 fn not_run(info: &TestInfo) -> TestReport {

@@ -62,7 +62,8 @@ fn grade_and_report(args: &GradeArgs) -> Result<ExitCode> {
         let run::Event::Finished(planned, report) = event;
         let n = done.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
         if interactive {
-            let line = format!("{n} tests done; last: {} {} ({:?})", planned.exercise, report.name, report.status);
+            let line =
+                format!("{n} tests done; last: {} {} ({:?})", planned.exercise, report.name, report.status);
             eprint!("\r\x1b[2K{}", console::style(line).dim());
         }
     };

@@ -1,0 +1,40 @@
+//! Every known-wrong implementation under tests/wrong/ is caught by the hidden test it names.
+//! `WRONG_ONLY=01-threads cargo test --test wrong_implementations` checks one exercise.
+
+use katas::{grade_json, load_wrong, stray_test_processes, test, write_wrong};
+use serial_test::serial;
+
+#[test]
+#[serial(grader)]
+fn every_wrong_implementation_is_caught_by_its_named_test() {
+    let only = std::env::var("WRONG_ONLY").ok();
+    let wrongs: Vec<_> =
+        load_wrong().into_iter().filter(|w| only.as_deref().is_none_or(|o| w.exercise == o)).collect();
+    assert!(!wrongs.is_empty(), "no wrong implementations found under tests/wrong/");
+    let mut missed = Vec::new();
+    for wrong in &wrongs {
+        let dir = tempfile::tempdir().expect("temp dir");
+        write_wrong(wrong, dir.path());
+        let sub = dir.path().to_string_lossy().into_owned();
+        let tests = wrong.caught_by.join(",");
+        let (report, code) = grade_json(&["--submission", &sub, &wrong.exercise, &tests]);
+        let label = format!("{}/{} ({})", wrong.exercise, wrong.name, wrong.what);
+        assert_ne!(code, 0, "{label}: the grader passed it");
+        assert_eq!(katas::exercise(&report, &wrong.exercise)["compiled"], true, "{label} must compile");
+        for name in &wrong.caught_by {
+            let t = test(&report, &wrong.exercise, name);
+            let status = t["status"].as_str().unwrap_or("?");
+            let message = t["message"].as_str().unwrap_or("");
+            let caught = status != "pass"
+                && status != "skipped"
+                && wrong.status.as_deref().is_none_or(|s| s == status)
+                && wrong.message.as_deref().is_none_or(|m| message.contains(m));
+            if !caught {
+                missed.push(format!("{label}: {name} gave {status}: {message}"));
+            }
+        }
+        let strays = stray_test_processes();
+        assert!(strays.is_empty(), "{label} left processes behind: {strays:?}");
+    }
+    assert!(missed.is_empty(), "not caught as declared:\n{}", missed.join("\n"));
+}
