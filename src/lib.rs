@@ -166,3 +166,121 @@ pub fn stray_test_processes() -> Vec<String> {
         })
         .collect()
 }
+
+/// Checks `value` against the subset of JSON Schema that docs/*.schema.json use: `type`,
+/// `enum`, `required`, `properties`, `additionalProperties: false`, `items`, `oneOf` and local
+/// `$ref`s. Returns every violation with its JSON path.
+pub fn schema_errors(schema: &Value, value: &Value) -> Vec<String> {
+    let mut errors = Vec::new();
+    check_schema(schema, schema, value, "$", &mut errors);
+    errors
+}
+
+fn check_schema(root: &Value, schema: &Value, value: &Value, path: &str, errors: &mut Vec<String>) {
+    if let Some(r) = schema["$ref"].as_str() {
+        let target = r.trim_start_matches("#/").split('/').fold(root, |node, key| &node[key]);
+        return check_schema(root, target, value, path, errors);
+    }
+    if let Some(options) = schema["oneOf"].as_array() {
+        let matching = options.iter().filter(|o| schema_errors_at(root, o, value, path).is_empty()).count();
+        if matching != 1 {
+            errors.push(format!("{path}: matches {matching} of the oneOf options"));
+        }
+        return;
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    let type_ok = |t: &str| match t {
+        "object" => value.is_object(),
+        "array" => value.is_array(),
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "null" => value.is_null(),
+        _ => false,
+    };
+    if !types.is_empty() && !types.iter().any(|t| type_ok(t)) {
+        errors.push(format!("{path}: expected {types:?}, found {value}"));
+        return;
+    }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(value)
+    {
+        errors.push(format!("{path}: {value} is not one of {allowed:?}"));
+    }
+    if let Some(obj) = value.as_object() {
+        for key in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            if !obj.contains_key(key) {
+                errors.push(format!("{path}: missing `{key}`"));
+            }
+        }
+        for (key, v) in obj {
+            match schema["properties"].get(key) {
+                Some(sub) => check_schema(root, sub, v, &format!("{path}.{key}"), errors),
+                None if schema["additionalProperties"] == Value::Bool(false) => {
+                    errors.push(format!("{path}: unexpected `{key}`"))
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Some(items), Some(arr)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in arr.iter().enumerate() {
+            check_schema(root, items, v, &format!("{path}[{i}]"), errors);
+        }
+    }
+}
+
+fn schema_errors_at(root: &Value, schema: &Value, value: &Value, path: &str) -> Vec<String> {
+    let mut errors = Vec::new();
+    check_schema(root, schema, value, path, &mut errors);
+    errors
+}
+
+/// The public items of every `.rs` file under `src`, one normalised signature each, by file.
+/// Stub and solution must agree on these, so their APIs never drift.
+pub fn public_api(src: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    collect_rs(src, src, &mut files);
+    files.sort();
+    let mut api = Vec::new();
+    for rel in files {
+        let text = std::fs::read_to_string(src.join(&rel)).expect("read a source file");
+        let mut current: Option<String> = None;
+        for line in text.lines().map(str::trim) {
+            if current.is_none() && (line.starts_with("pub ") || line.starts_with("pub(")) {
+                if line.ends_with(',') {
+                    api.push(format!("{rel}: {line}")); // a field
+                    continue;
+                }
+                current = Some(String::new());
+            }
+            if let Some(sig) = current.as_mut() {
+                let end = line.find(['{', ';']);
+                sig.push_str(&line[..end.unwrap_or(line.len())]);
+                sig.push(' ');
+                if end.is_some() {
+                    let norm = sig.split_whitespace().collect::<Vec<_>>().join(" ");
+                    api.push(format!("{rel}: {norm}"));
+                    current = None;
+                }
+            }
+        }
+    }
+    api
+}
+
+fn collect_rs(base: &Path, dir: &Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            collect_rs(base, &path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path.strip_prefix(base).expect("under base").to_string_lossy().into_owned());
+        }
+    }
+}

@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use cargo_metadata::Message;
 
 use crate::capture::read_capped;
-use crate::course::Exercise;
+use crate::course::{Exercise, Flavor};
 use crate::procgroup;
 use crate::stage::Staged;
 
@@ -32,21 +32,31 @@ pub struct BuildReport {
 }
 
 pub struct BuildOptions<'a> {
+    /// The main target directory; loom builds go to its `loom/` so neither rebuilds the other.
     pub target_dir: &'a Path,
     pub timeout: Duration,
     pub color: bool,
 }
 
-/// Builds the hidden suites of `exercises` in the staged workspace.
-pub fn build(staged: &Staged, exercises: &[Exercise], opts: &BuildOptions) -> Result<BuildReport> {
+/// Builds the `flavor` suites of `exercises` in the staged workspace.
+pub fn build(
+    staged: &Staged,
+    exercises: &[Exercise],
+    flavor: Flavor,
+    opts: &BuildOptions,
+) -> Result<BuildReport> {
     let start = Instant::now();
     let format = if opts.color { "json-diagnostic-rendered-ansi" } else { "json" };
+    let (target_dir, rustflags) = match flavor {
+        Flavor::Hidden => (opts.target_dir.to_path_buf(), ""),
+        Flavor::Loom => (opts.target_dir.join("loom"), "--cfg loom"),
+    };
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cmd.args(["build", "--keep-going", "--test", "hidden", "--message-format", format])
+    cmd.args(["build", "--keep-going", "--test", flavor.target(), "--message-format", format])
         .args(exercises.iter().flat_map(|e| ["-p", e.package()]))
         .current_dir(&staged.dir)
-        .env("CARGO_TARGET_DIR", opts.target_dir)
-        .env_remove("RUSTFLAGS")
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env("RUSTFLAGS", rustflags)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -59,7 +69,7 @@ pub fn build(staged: &Staged, exercises: &[Exercise], opts: &BuildOptions) -> Re
     let mut child = cmd.spawn().context("starting cargo")?;
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
-    let messages = std::thread::spawn(move || collect_messages(stdout));
+    let messages = std::thread::spawn(move || collect_messages(stdout, flavor.target()));
     let errors = std::thread::spawn(move || read_capped(stderr, 64 * 1024, u64::MAX));
     let timed_out = procgroup::wait_or_kill(&mut child, opts.timeout)?.is_none();
     let collected = messages.join().expect("message reader");
@@ -96,11 +106,11 @@ struct Collected {
 }
 
 /// Sorts cargo's JSON messages by the package they concern.
-fn collect_messages(stdout: impl std::io::Read) -> Collected {
+fn collect_messages(stdout: impl std::io::Read, target: &str) -> Collected {
     let mut out = Collected::default();
     for message in Message::parse_stream(BufReader::new(stdout)).map_while(Result::ok) {
         match message {
-            Message::CompilerArtifact(a) if a.target.name == "hidden" && a.profile.test => {
+            Message::CompilerArtifact(a) if a.target.name == target && a.profile.test => {
                 if let Some(exe) = a.executable {
                     out.suites.insert(package_of(a.manifest_path.as_std_path()), exe.into_std_path_buf());
                 }

@@ -27,6 +27,9 @@ pub struct Exercise {
     pub number: u32,
     pub name: String,
     pub title: String,
+    /// Has a second hidden suite, `NN-name.loom.rs`, built with `--cfg loom`.
+    #[serde(default)]
+    pub loom: bool,
 }
 
 impl Exercise {
@@ -67,8 +70,13 @@ impl Course {
         self.root.join("exercises").join(ex.dir())
     }
 
-    pub fn suite_file(&self, ex: &Exercise) -> PathBuf {
-        self.root.join("grader/suites").join(format!("{}.rs", ex.dir()))
+    /// The hidden suite of a flavour: `NN-name.rs`, or `NN-name.loom.rs` for loom.
+    pub fn suite_file(&self, ex: &Exercise, flavor: Flavor) -> PathBuf {
+        let suffix = match flavor {
+            Flavor::Hidden => "",
+            Flavor::Loom => ".loom",
+        };
+        self.root.join("grader/suites").join(format!("{}{suffix}.rs", ex.dir()))
     }
 
     /// The exercises a selector names (`01`, `threads`, or several joined by commas), in
@@ -81,6 +89,28 @@ impl Course {
             bail!("no exercise matches `{unknown}`; the course has: {}", names.join(", "));
         }
         Ok(self.exercises.iter().filter(|e| parts.iter().any(|p| e.matches(p))).cloned().collect())
+    }
+}
+
+/// A kind of hidden suite: the ordinary one, or the loom model checks built with `--cfg loom`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flavor {
+    Hidden,
+    Loom,
+}
+
+impl Flavor {
+    /// The test target's name in the staged manifest (`tests/<name>.rs`).
+    pub fn target(self) -> &'static str {
+        match self {
+            Flavor::Hidden => "hidden",
+            Flavor::Loom => "loom",
+        }
+    }
+
+    /// The suites an exercise has.
+    pub fn of(ex: &Exercise) -> &'static [Flavor] {
+        if ex.loom { &[Flavor::Hidden, Flavor::Loom] } else { &[Flavor::Hidden] }
     }
 }
 
@@ -114,7 +144,9 @@ mod tests {
             for f in ["Cargo.toml", "README.md", "src/lib.rs", "examples/demo.rs"] {
                 assert!(dir.join(f).is_file(), "{} lacks {f}", dir.display());
             }
-            assert!(course.suite_file(ex).is_file(), "{} has no hidden suite", ex.dir());
+            for flavor in Flavor::of(ex) {
+                assert!(course.suite_file(ex, *flavor).is_file(), "{} lacks its {flavor:?} suite", ex.dir());
+            }
             assert!(course.root.join("solutions").join(ex.dir()).join("src").is_dir());
         }
     }

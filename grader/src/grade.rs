@@ -7,7 +7,7 @@ use anyhow::Result;
 use kit::protocol::TestInfo;
 
 use crate::build::{self, BuildOptions, Built};
-use crate::course::{Course, Exercise};
+use crate::course::{Course, Exercise, Flavor};
 use crate::model::{ExerciseReport, Report, Status, TestReport};
 use crate::run::{self, Event, Planned, RunOptions};
 use crate::stage::{self, Source, StagedExercise};
@@ -40,25 +40,42 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         timeout: Duration::from_secs(course.defaults.build_timeout_secs),
         color: req.color,
     };
-    let built = build::build(&staged, &selected, &build_opts)?;
+    let mut builds = Vec::new();
+    let mut build_ms = 0;
+    for flavor in [Flavor::Hidden, Flavor::Loom] {
+        let with: Vec<Exercise> =
+            selected.iter().filter(|e| Flavor::of(e).contains(&flavor)).cloned().collect();
+        if !with.is_empty() {
+            let report = build::build(&staged, &with, flavor, &build_opts)?;
+            build_ms += report.duration.as_millis() as u64;
+            builds.push((flavor, report));
+        }
+    }
 
+    // Each test is planned (its suite built) or reported not run (it did not).
     let mut plan = Vec::new();
-    let mut listed: Vec<(Exercise, Vec<TestInfo>, Option<String>)> = Vec::new();
+    let mut listed: Vec<(Exercise, Vec<Listed>, Option<String>)> = Vec::new();
     for ex in &selected {
-        let (tests, diagnostics) = match &built.exercises[&ex.dir()] {
-            Built::Ready(suite) => {
-                let tests = run::list(suite)?;
-                for info in tests.iter().filter(|t| wanted(req, t)) {
-                    plan.push(Planned { exercise: ex.dir(), suite: suite.clone(), info: info.clone() });
+        let mut tests = Vec::new();
+        let mut diagnostics: Option<String> = None;
+        for (flavor, report) in builds.iter().filter(|(f, _)| Flavor::of(ex).contains(f)) {
+            match &report.exercises[&ex.dir()] {
+                Built::Ready(suite) => {
+                    for info in run::list(suite)?.into_iter().filter(|t| wanted(req, t)) {
+                        plan.push(Planned { exercise: ex.dir(), suite: suite.clone(), info });
+                        tests.push(Listed::Planned);
+                    }
                 }
-                (tests, None)
+                Built::Failed { diagnostics: text } => {
+                    let source = std::fs::read_to_string(course.suite_file(ex, *flavor))?;
+                    tests.extend(
+                        suite_scan::scan(&source).into_iter().filter(|t| wanted(req, t)).map(Listed::NotRun),
+                    );
+                    diagnostics.get_or_insert_default().push_str(text);
+                }
             }
-            Built::Failed { diagnostics } => (
-                suite_scan::scan(&std::fs::read_to_string(course.suite_file(ex))?),
-                Some(diagnostics.clone()),
-            ),
-        };
-        listed.push((ex.clone(), tests.into_iter().filter(|t| wanted(req, t)).collect(), diagnostics));
+        }
+        listed.push((ex.clone(), tests, diagnostics));
     }
 
     let run_opts = RunOptions {
@@ -71,17 +88,24 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     let exercises = listed
         .into_iter()
         .map(|(ex, tests, diagnostics)| {
-            let compiled = diagnostics.is_none();
-            let reports: Vec<TestReport> = if compiled {
-                tests.iter().map(|_| results.next().expect("one result per planned test")).collect()
-            } else {
-                tests.iter().map(not_run).collect()
-            };
+            let reports: Vec<TestReport> = tests
+                .iter()
+                .map(|t| match t {
+                    Listed::Planned => results.next().expect("one result per planned test"),
+                    Listed::NotRun(info) => not_run(info),
+                })
+                .collect();
             let staged = staged.exercises.iter().find(|s| s.exercise.number == ex.number).expect("staged");
-            exercise_report(&ex, staged, compiled, diagnostics, reports)
+            exercise_report(&ex, staged, diagnostics, reports)
         })
         .collect();
-    Ok(Report::new(exercises, start.elapsed().as_millis() as u64, built.duration.as_millis() as u64))
+    Ok(Report::new(exercises, start.elapsed().as_millis() as u64, build_ms))
+}
+
+/// A test of the report: run in plan order, or not run because its suite did not build.
+enum Listed {
+    Planned,
+    NotRun(TestInfo),
 }
 
 /// Whether the test is selected: all, or those named in the comma-separated filter.
@@ -111,10 +135,10 @@ fn not_run(info: &TestInfo) -> TestReport {
 fn exercise_report(
     ex: &Exercise,
     staged: &StagedExercise,
-    compiled: bool,
     diagnostics: Option<String>,
     tests: Vec<TestReport>,
 ) -> ExerciseReport {
+    let compiled = diagnostics.is_none();
     ExerciseReport {
         number: ex.number,
         name: ex.name.clone(),

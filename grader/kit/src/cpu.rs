@@ -63,11 +63,13 @@ mod tests {
         let meter = CpuMeter::start().unwrap();
         std::thread::sleep(Duration::from_millis(100));
         assert!(meter.stop().parallelism() < 0.5);
+        // Spinning always costs CPU time, however busy the machine (how much per wall second
+        // depends on the load, so that is not asserted here).
         let meter = CpuMeter::start().unwrap();
-        let until = Instant::now() + Duration::from_millis(100);
+        let until = Instant::now() + Duration::from_millis(50);
         while Instant::now() < until {
             std::hint::spin_loop();
         }
-        assert!(meter.stop().parallelism() > 0.5);
+        assert!(meter.stop().cpu > Duration::ZERO);
     }
 }

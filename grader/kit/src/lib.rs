@@ -9,6 +9,7 @@ mod deadline;
 mod gauge;
 pub mod harness;
 mod latch;
+mod overlap;
 pub mod procs;
 pub mod protocol;
 
@@ -18,6 +19,7 @@ pub use deadline::within;
 pub use gauge::{Gauge, GaugeGuard};
 pub use harness::{Test, suite};
 pub use latch::Rendezvous;
+pub use overlap::{Overlap, expect_threads_compute_at_once, measure_overlap};
 
 /// Registers a test function under its own name: `test!(results_in_order)`.
 #[macro_export]
