@@ -46,10 +46,19 @@ pub struct GradeArgs {
     /// Cargo target directory for the build [default: GRADER_TARGET_DIR, CARGO_TARGET_DIR, ./target].
     #[arg(long, value_name = "DIR")]
     pub target_dir: Option<PathBuf>,
+    /// Seconds a hidden test may run when it sets no deadline of its own [default: course.toml].
+    #[arg(long, value_name = "SECS")]
+    pub deadline: Option<u64>,
+    /// Seconds the whole build may take [default: course.toml].
+    #[arg(long, value_name = "SECS")]
+    pub build_timeout: Option<u64>,
     /// Memory each test process may use, in MiB.
     #[arg(long, default_value_t = 2048, value_name = "MIB")]
     pub memory_mib: u64,
     /// Processes a test may have alive at once.
     #[arg(long, default_value_t = 64)]
     pub max_processes: usize,
+    /// Processes and threads a test may have, enforced by a pids cgroup where one can be made.
+    #[arg(long, default_value_t = 1024)]
+    pub max_tasks: usize,
 }

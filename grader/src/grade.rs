@@ -99,7 +99,8 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
             exercise_report(&ex, staged, diagnostics, reports)
         })
         .collect();
-    Ok(Report::new(exercises, start.elapsed().as_millis() as u64, build_ms))
+    let ignored = staged.ignored.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    Ok(Report::new(exercises, ignored, start.elapsed().as_millis() as u64, build_ms))
 }
 
 /// A test of the report: run in plan order, or not run because its suite did not build.

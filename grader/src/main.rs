@@ -2,6 +2,7 @@
 
 mod build;
 mod capture;
+mod cgroup;
 mod cli;
 mod course;
 mod grade;
@@ -38,7 +39,13 @@ fn main() -> ExitCode {
 }
 
 fn grade_and_report(args: &GradeArgs) -> Result<ExitCode> {
-    let course = course::Course::load(&course::checkout_root())?;
+    let mut course = course::Course::load(&course::checkout_root())?;
+    if let Some(secs) = args.deadline {
+        course.defaults.deadline_secs = secs;
+    }
+    if let Some(secs) = args.build_timeout {
+        course.defaults.build_timeout_secs = secs;
+    }
     let color = args.format == Format::Human && console::colors_enabled();
     let request = grade::Request {
         selector: args.exercise.clone(),
@@ -50,6 +57,7 @@ fn grade_and_report(args: &GradeArgs) -> Result<ExitCode> {
         limits: supervise::Limits {
             memory_bytes: args.memory_mib << 20,
             processes: args.max_processes,
+            tasks: args.max_tasks,
             ..Default::default()
         },
     };

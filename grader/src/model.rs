@@ -72,6 +72,8 @@ pub struct Report {
     pub exercises: Vec<ExerciseReport>,
     pub score: u32,
     pub max_score: u32,
+    /// Files of a submitted checkout outside the katas' folders that were not used.
+    pub ignored_files: Vec<String>,
     /// The first exercise, in course order, that is not fully passing.
     pub next: Option<String>,
     /// Wall time of the whole run, and of its build stage.
@@ -86,13 +88,14 @@ impl ExerciseReport {
 }
 
 impl Report {
-    pub fn new(exercises: Vec<ExerciseReport>, duration_ms: u64, build_ms: u64) -> Report {
+    pub fn new(exercises: Vec<ExerciseReport>, ignored_files: Vec<String>, duration_ms: u64, build_ms: u64) -> Report {
         let next = exercises.iter().find(|e| !e.passed()).map(|e| e.dir.clone());
         Report {
             schema_version: SCHEMA_VERSION,
             score: exercises.iter().map(|e| e.score).sum(),
             max_score: exercises.iter().map(|e| e.max_score).sum(),
             exercises,
+            ignored_files,
             next,
             duration_ms,
             build_ms,

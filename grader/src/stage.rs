@@ -10,6 +10,9 @@ use toml::{Table, Value};
 
 use crate::course::{Course, Exercise, Flavor};
 
+/// What a submitted checkout holds that the grader takes from its own checkout instead.
+const TRUSTED_TOP: [&str; 5] = ["grader", "Cargo.toml", "Cargo.lock", ".cargo", "rust-toolchain.toml"];
+
 /// Largest `src/` the grader copies from a submission, in bytes.
 const MAX_SRC_BYTES: u64 = 8 << 20;
 
@@ -18,6 +21,8 @@ const MAX_SRC_BYTES: u64 = 8 << 20;
 pub struct Source {
     /// A folder laid out like `exercises/` (`01-threads/src/...`).
     pub exercises: PathBuf,
+    /// The submission's whole checkout, when it is one: its grader files are never used.
+    pub checkout: Option<PathBuf>,
 }
 
 impl Source {
@@ -25,14 +30,18 @@ impl Source {
     /// Relative paths are tried from the working directory, then from the checkout.
     pub fn resolve(course: &Course, submission: Option<&Path>) -> Result<Source> {
         let Some(dir) = submission else {
-            return Ok(Source { exercises: course.root.join("exercises") });
+            return Ok(Source { exercises: course.root.join("exercises"), checkout: None });
         };
         let candidates = [dir.to_path_buf(), course.root.join(dir)];
         let Some(found) = candidates.iter().find(|c| c.is_dir()) else {
             bail!("submission folder {} does not exist", dir.display());
         };
         let nested = found.join("exercises");
-        Ok(Source { exercises: if nested.is_dir() { nested } else { found.clone() } })
+        Ok(if nested.is_dir() {
+            Source { exercises: nested, checkout: Some(found.clone()) }
+        } else {
+            Source { exercises: found.clone(), checkout: None }
+        })
     }
 }
 
@@ -50,6 +59,9 @@ pub struct StagedExercise {
 pub struct Staged {
     pub dir: PathBuf,
     pub exercises: Vec<StagedExercise>,
+    /// Files of a submitted checkout's grader, manifests or cargo settings that differ from the
+    /// trusted ones: not used.
+    pub ignored: Vec<PathBuf>,
 }
 
 /// Stages every exercise of the course (so the workspace stays stable); callers build a subset.
@@ -84,7 +96,15 @@ pub fn stage(course: &Course, source: &Source, dir: &Path) -> Result<Staged> {
     if !lock.is_empty() && !dir.join("Cargo.lock").exists() {
         std::fs::write(dir.join("Cargo.lock"), lock)?;
     }
-    Ok(Staged { dir: dir.to_path_buf(), exercises })
+    let ignored = match &source.checkout {
+        Some(checkout) if *checkout != course.root => {
+            let mut v = ignored_files(checkout, &course.root)?;
+            v.retain(|f| TRUSTED_TOP.iter().any(|t| f.starts_with(t)));
+            v
+        }
+        _ => vec![],
+    };
+    Ok(Staged { dir: dir.to_path_buf(), exercises, ignored })
 }
 
 fn read_table(path: &Path) -> Result<Table> {
@@ -198,12 +218,12 @@ fn list_files(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Files a submission has outside `src/` (and `target/`) that the trusted tree lacks or has
-/// with other contents: they are not used, and the report says so.
+/// Files a submission has outside `src/` (and `target/`, `.git/`) that the trusted tree lacks
+/// or has with other contents: they are not used, and the report says so.
 fn ignored_files(submitted: &Path, trusted: &Path) -> Result<Vec<PathBuf>> {
     Ok(list_files(submitted)?
         .into_iter()
-        .filter(|f| !f.starts_with("src") && !f.starts_with("target"))
+        .filter(|f| !f.starts_with("src") && !f.starts_with("target") && !f.starts_with(".git"))
         .filter(|f| std::fs::read(submitted.join(f)).ok() != std::fs::read(trusted.join(f)).ok())
         .collect())
 }

@@ -17,6 +17,7 @@ use kit::protocol::BodyResult;
 use serde::{Deserialize, Serialize};
 
 use crate::capture::{Captured, read_capped};
+use crate::cgroup::PidsCgroup;
 use crate::inspect::{Stall, inspect};
 use crate::procgroup;
 use crate::tree;
@@ -40,6 +41,9 @@ pub struct Limits {
     pub memory_bytes: u64,
     /// Processes the test may have alive at once, itself included.
     pub processes: usize,
+    /// Tasks (processes and threads) the kernel lets the test have, where a pids cgroup can
+    /// be made.
+    pub tasks: usize,
     /// Largest file the test may write (RLIMIT_FSIZE), bytes.
     pub file_bytes: u64,
     /// Output kept per stream, bytes (head and tail).
@@ -53,6 +57,7 @@ impl Default for Limits {
         Limits {
             memory_bytes: 2 << 30,
             processes: 64,
+            tasks: 1024,
             file_bytes: 64 << 20,
             output_keep: 16 << 10,
             output_stop: 64 << 20,
@@ -96,6 +101,8 @@ pub struct Outcome {
     pub stderr: Captured,
     /// Processes still alive after the test process ended (then killed): `pid name`.
     pub leaked: Vec<String>,
+    /// Forks or thread spawns the kernel refused at the task limit.
+    pub refused_tasks: u64,
     pub duration_ms: u64,
 }
 
@@ -114,6 +121,7 @@ pub fn main() -> Result<()> {
 fn supervise(job: &Job) -> Result<Outcome> {
     tree::become_subreaper();
     limit_self(&job.limits);
+    let cgroup = PidsCgroup::enter(job.limits.tasks);
     let _ = std::fs::remove_file(&job.result_path);
     let mut cmd = Command::new(&job.program);
     cmd.args(&job.args)
@@ -182,11 +190,15 @@ fn supervise(job: &Job) -> Result<Outcome> {
     }
     let duration_ms = start.elapsed().as_millis() as u64;
     let leaked = tree::sweep(std::process::id(), pid);
+    let refused_tasks = cgroup.as_ref().map_or(0, PidsCgroup::refusals);
+    if let Some(c) = cgroup {
+        c.leave();
+    }
     let stdout = out.join().expect("stdout reader");
     let stderr = err.join().expect("stderr reader");
     let exit = exit.expect("set in the loop");
     let (body, body_missing) = read_body(job);
-    Ok(Outcome { exit, body, body_missing, stdout, stderr, leaked, duration_ms })
+    Ok(Outcome { exit, body, body_missing, stdout, stderr, leaked, refused_tasks, duration_ms })
 }
 
 /// The harness's verdict, accepted only if it carries this run's nonce.
@@ -233,6 +245,7 @@ impl Outcome {
             stdout: Captured::default(),
             stderr: Captured::default(),
             leaked: vec![],
+            refused_tasks: 0,
             duration_ms: 0,
         }
     }

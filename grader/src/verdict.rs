@@ -7,7 +7,7 @@ use crate::supervise::{Exit, Limits, Outcome};
 
 /// Judges one test run. Only a harness verdict carrying the nonce can pass.
 pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u64) -> TestReport {
-    let (status, message, not_implemented, figures) = match (&outcome.body, &outcome.exit) {
+    let (status, mut message, not_implemented, figures) = match (&outcome.body, &outcome.exit) {
         (Some(body), _) => {
             let status = match body.status {
                 BodyStatus::Pass if !outcome.leaked.is_empty() => Status::Fail,
@@ -31,6 +31,16 @@ pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u6
             (status, Some(message), false, vec![])
         }
     };
+    if outcome.refused_tasks > 0 && status != Status::Pass {
+        let note = format!(
+            "the kernel refused {} new processes or threads at the limit of {} (does a process start copies of itself without end?)",
+            outcome.refused_tasks, limits.tasks
+        );
+        message = Some(match message {
+            Some(m) => format!("{m}\n{note}"),
+            None => note,
+        });
+    }
     TestReport {
         name: info.name.clone(),
         status,

@@ -123,6 +123,14 @@ fn test(out: &mut String, t: &TestReport, opts: &Options) {
 }
 
 fn summary(out: &mut String, report: &Report) {
+    if !report.ignored_files.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            style("Ignored (the grader uses its own):").yellow(),
+            report.ignored_files.join(", ")
+        );
+    }
     let skipped =
         report.exercises.iter().flat_map(|e| &e.tests).filter(|t| t.status == Status::Skipped).count();
     let _ = write!(out, "{} {}/{}", style("Score").bold(), report.score, report.max_score);
