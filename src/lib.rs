@@ -23,11 +23,14 @@ pub fn grader_bin() -> PathBuf {
             .status()
             .expect("run cargo build -p grader");
         assert!(status.success(), "cargo build -p grader failed");
-        let target =
-            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
-        target.join("debug").join(format!("grader{}", std::env::consts::EXE_SUFFIX))
+        target_dir().join("debug").join(format!("grader{}", std::env::consts::EXE_SUFFIX))
     })
     .clone()
+}
+
+/// The cargo target directory the tests build in.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
 }
 
 /// A grader command with a plain, non-interactive environment.
@@ -105,7 +108,12 @@ struct WrongFile {
 
 /// Every known-wrong implementation under `tests/wrong/`, by exercise then file order.
 pub fn load_wrong() -> Vec<Wrong> {
-    let dir = root().join("tests/wrong");
+    load_dir("tests/wrong")
+}
+
+/// Every variant declared in the `NN-name.toml` files of a folder of the checkout.
+pub fn load_dir(folder: &str) -> Vec<Wrong> {
+    let dir = root().join(folder);
     let mut files: Vec<PathBuf> =
         std::fs::read_dir(&dir).expect("tests/wrong").flatten().map(|e| e.path()).collect();
     files.sort();
@@ -154,14 +162,16 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Processes still alive that run a hidden-suite binary: there must be none after grading.
+/// Processes still alive that run a hidden-suite binary built in this checkout's target
+/// directory: there must be none after grading.
 pub fn stray_test_processes() -> Vec<String> {
     let Ok(dir) = std::fs::read_dir("/proc") else { return vec![] };
+    let ours = target_dir();
     dir.flatten()
         .filter_map(|e| {
             let exe = std::fs::read_link(e.path().join("exe")).ok()?;
             let name = exe.file_name()?.to_string_lossy().into_owned();
-            name.starts_with("hidden-")
+            (name.starts_with("hidden-") && exe.starts_with(&ours))
                 .then(|| format!("{} {}", e.file_name().to_string_lossy(), exe.display()))
         })
         .collect()

@@ -11,6 +11,11 @@ fn every_wrong_implementation_is_caught_by_its_named_test() {
     let wrongs: Vec<_> =
         load_wrong().into_iter().filter(|w| only.as_deref().is_none_or(|o| w.exercise == o)).collect();
     assert!(!wrongs.is_empty(), "no wrong implementations found under tests/wrong/");
+    let course = std::fs::read_to_string(katas::root().join("grader/course.toml")).unwrap();
+    for w in &wrongs {
+        let name = w.exercise.split_once('-').map(|(_, n)| n).unwrap_or("");
+        assert!(course.contains(&format!("name = \"{name}\"")), "{}: not in grader/course.toml", w.exercise);
+    }
     let mut missed = Vec::new();
     for wrong in &wrongs {
         let dir = tempfile::tempdir().expect("temp dir");

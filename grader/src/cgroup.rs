@@ -18,7 +18,8 @@ impl PidsCgroup {
     pub fn enter(max_tasks: usize) -> Option<PidsCgroup> {
         let name = format!("grader-test-{}", std::process::id());
         let v2 = PathBuf::from("/sys/fs/cgroup");
-        let v2_ok = std::fs::read_to_string(v2.join("cgroup.subtree_control")).is_ok_and(|c| c.contains("pids"));
+        let v2_ok =
+            std::fs::read_to_string(v2.join("cgroup.subtree_control")).is_ok_and(|c| c.contains("pids"));
         let root = if v2_ok { v2 } else { PathBuf::from("/sys/fs/cgroup/pids") };
         let dir = root.join(name);
         std::fs::create_dir(&dir).ok()?;

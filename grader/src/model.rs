@@ -88,7 +88,12 @@ impl ExerciseReport {
 }
 
 impl Report {
-    pub fn new(exercises: Vec<ExerciseReport>, ignored_files: Vec<String>, duration_ms: u64, build_ms: u64) -> Report {
+    pub fn new(
+        exercises: Vec<ExerciseReport>,
+        ignored_files: Vec<String>,
+        duration_ms: u64,
+        build_ms: u64,
+    ) -> Report {
         let next = exercises.iter().find(|e| !e.passed()).map(|e| e.dir.clone());
         Report {
             schema_version: SCHEMA_VERSION,

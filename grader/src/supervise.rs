@@ -196,7 +196,11 @@ fn supervise(job: &Job) -> Result<Outcome> {
     }
     let stdout = out.join().expect("stdout reader");
     let stderr = err.join().expect("stderr reader");
-    let exit = exit.expect("set in the loop");
+    let mut exit = exit.expect("set in the loop");
+    if flooded.load(Ordering::SeqCst) {
+        // It may have died of the closed pipe first; the flood is still the reason.
+        exit = Exit::OutputFlood { bytes: stop };
+    }
     let (body, body_missing) = read_body(job);
     Ok(Outcome { exit, body, body_missing, stdout, stderr, leaked, refused_tasks, duration_ms })
 }

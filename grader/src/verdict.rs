@@ -8,7 +8,7 @@ use crate::supervise::{Exit, Limits, Outcome};
 /// Judges one test run. Only a harness verdict carrying the nonce can pass.
 pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u64) -> TestReport {
     let (status, mut message, not_implemented, figures) = match (&outcome.body, &outcome.exit) {
-        (Some(body), _) => {
+        (Some(body), exit) if !matches!(exit, Exit::OutputFlood { .. }) => {
             let status = match body.status {
                 BodyStatus::Pass if !outcome.leaked.is_empty() => Status::Fail,
                 BodyStatus::Pass => Status::Pass,
@@ -26,7 +26,7 @@ pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u6
             };
             (status, message, body.not_implemented, body.figures.clone())
         }
-        (None, exit) => {
+        (_, exit) => {
             let (status, message) = explain_exit(exit, &outcome, limits, deadline_ms);
             (status, Some(message), false, vec![])
         }

@@ -29,10 +29,20 @@ pub fn measure_overlap<T>(work: impl FnOnce() -> T) -> (T, Option<Overlap>) {
     let done = std::sync::atomic::AtomicBool::new(false);
     std::thread::scope(|s| {
         let sampler = s.spawn(|| sample_until(&done));
-        let value = work();
-        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        let value = {
+            let _stop = StopOnDrop(&done); // a panicking `work` must stop the sampler too
+            work()
+        };
         (value, sampler.join().ok())
     })
+}
+
+struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 fn sample_until(done: &std::sync::atomic::AtomicBool) -> Overlap {
@@ -120,7 +130,9 @@ pub fn expect_threads_compute_at_once<T>(work: impl FnOnce() -> T) -> T {
     crate::figure("CPU seconds per wall second", o.overall, "x");
     crate::figure("2 ms windows sampled", o.windows as f64, "");
     if free < 1.2 {
-        crate::skip(&format!("the machine is too busy to show parallel work: a busy loop got {free:.2} cores"));
+        crate::skip(&format!(
+            "the machine is too busy to show parallel work: a busy loop got {free:.2} cores"
+        ));
     }
     crate::at_least("2 ms windows with two threads computing at once", o.parallel_windows as f64, 3.0, "");
     value
@@ -135,6 +147,12 @@ mod tests {
         while Instant::now() < until {
             std::hint::spin_loop();
         }
+    }
+
+    #[test]
+    fn a_panicking_work_stops_the_sampler() {
+        let r = std::panic::catch_unwind(|| measure_overlap(|| panic!("todo")));
+        assert!(r.is_err());
     }
 
     #[test]

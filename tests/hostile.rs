@@ -1,0 +1,144 @@
+//! Hostile and broken submissions: the grader survives each, gives the verdict and the
+//! sentence declared in tests/hostile/, and leaves nothing running or changed.
+
+use std::process::Command;
+
+use katas::{Wrong, exercise, grade_json, root, stray_test_processes, test, write_wrong};
+use serial_test::serial;
+
+fn tracked_changes() -> String {
+    let out = Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .current_dir(root())
+        .output()
+        .expect("git status");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn hostile() -> Vec<Wrong> {
+    katas::load_dir("tests/hostile")
+}
+
+/// Processes whose command line contains `needle`, other than this test's own.
+fn processes_running(needle: &str) -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return vec![] };
+    dir.flatten()
+        .filter_map(|e| {
+            let cmd = std::fs::read(e.path().join("cmdline")).ok()?;
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            cmd.contains(needle).then_some(cmd)
+        })
+        .collect()
+}
+
+#[test]
+#[serial(grader)]
+fn every_hostile_submission_gets_its_verdict_and_leaves_nothing_behind() {
+    let before = tracked_changes();
+    let mut wrong_verdicts = Vec::new();
+    for case in hostile() {
+        let dir = tempfile::tempdir().unwrap();
+        write_wrong(&case, dir.path());
+        let sub = dir.path().to_string_lossy().into_owned();
+        let tests = case.caught_by.join(",");
+        let out = katas::grader()
+            .args(["--submission", &sub, &case.exercise, &tests, "--format", "json"])
+            .args(["--deadline", "4", "--build-timeout", "45", "--memory-mib", "512"])
+            .env("GRADER_TARGET_DIR", katas::target_dir())
+            .output()
+            .unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("{}: no report ({e}): {}", case.name, String::from_utf8_lossy(&out.stderr))
+        });
+        for name in &case.caught_by {
+            let t = test(&report, &case.exercise, name);
+            let (status, message) = (t["status"].as_str().unwrap_or(""), t["message"].as_str().unwrap_or(""));
+            let want = case.status.as_deref().unwrap_or("fail");
+            if status != want || case.message.as_deref().is_some_and(|m| !message.contains(m)) {
+                wrong_verdicts.push(format!("{}: {name} gave {status}: {message}", case.name));
+            }
+            if want == "pass" {
+                assert_eq!(out.status.code(), Some(0), "{}", case.name);
+            }
+        }
+        assert!(stray_test_processes().is_empty(), "{} left test processes", case.name);
+        assert!(processes_running("sleep 31337").is_empty(), "{} left its daemon", case.name);
+    }
+    assert!(wrong_verdicts.is_empty(), "wrong verdicts:\n{}", wrong_verdicts.join("\n"));
+    assert_eq!(tracked_changes(), before, "grading hostile code changed tracked files");
+}
+
+#[test]
+#[serial(grader)]
+fn a_compile_time_hang_fails_only_its_exercise() {
+    let case = hostile().into_iter().find(|c| c.name == "compile-time-hang").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_wrong(&case, dir.path());
+    let course = std::fs::read_to_string(root().join("grader/course.toml")).unwrap();
+    let other = course
+        .lines()
+        .filter_map(|l| l.strip_prefix("name = "))
+        .nth(1)
+        .map(|n| n.trim_matches('"').to_string());
+    let mut selector = case.exercise.clone();
+    if let Some(other) = &other {
+        let other_dir = std::fs::read_dir(root().join("solutions"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .find(|d| d.ends_with(&format!("-{other}")))
+            .unwrap();
+        katas::copy_tree(&root().join("solutions").join(&other_dir), &dir.path().join(&other_dir));
+        selector = format!("{selector},{other}");
+    }
+    let sub = dir.path().to_string_lossy().into_owned();
+    let started = std::time::Instant::now();
+    let (report, code) = grade_json(&["--submission", &sub, &selector, "--build-timeout", "30"]);
+    assert_ne!(code, 0);
+    assert!(started.elapsed().as_secs() < 150, "the build deadline did not hold");
+    let hung = exercise(&report, &case.exercise);
+    assert_eq!(hung["compiled"], false);
+    assert!(hung["diagnostics"].as_str().unwrap().contains("did not finish within 30 s"), "{hung}");
+    if other.is_some() {
+        let fine = &report["exercises"][1];
+        assert_eq!(fine["compiled"], true, "{fine}");
+    }
+}
+
+#[test]
+#[serial(grader)]
+fn edits_outside_src_are_ignored_and_listed() {
+    // A whole checkout whose grader, manifest, build script and tests were all "improved".
+    let dir = tempfile::tempdir().unwrap();
+    let checkout = dir.path();
+    katas::copy_tree(&root().join("solutions"), &checkout.join("exercises"));
+    let ex = checkout.join("exercises/01-threads");
+    std::fs::write(
+        ex.join("Cargo.toml"),
+        "[package]\nname = \"threads\"\nversion = \"9.9.9\"\nbuild = \"build.rs\"\n",
+    )
+    .unwrap();
+    std::fs::write(ex.join("build.rs"), "fn main() { panic!(\"build scripts never run\") }").unwrap();
+    std::fs::create_dir_all(ex.join("tests")).unwrap();
+    std::fs::write(ex.join("tests/visible.rs"), "#[test] fn ok() {}").unwrap();
+    std::fs::create_dir_all(checkout.join("grader/suites")).unwrap();
+    std::fs::write(checkout.join("grader/suites/01-threads.rs"), "fn main() {}").unwrap();
+    std::fs::write(checkout.join("Cargo.toml"), "[workspace]\n").unwrap();
+    // Its src is the stub: the real hidden suite must still judge it.
+    katas::copy_tree(&root().join("exercises/01-threads/src"), &ex.join("src"));
+    let sub = checkout.to_string_lossy().into_owned();
+    let (report, code) = grade_json(&["--submission", &sub, "01"]);
+    assert_ne!(code, 0, "the stub must still fail");
+    let threads = exercise(&report, "01-threads");
+    let ignored: Vec<&str> =
+        threads["ignored_files"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    for f in ["Cargo.toml", "build.rs", "tests/visible.rs"] {
+        assert!(ignored.contains(&f), "{f} not listed as ignored: {ignored:?}");
+    }
+    let top: Vec<&str> =
+        report["ignored_files"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+    assert!(top.contains(&"grader/suites/01-threads.rs") && top.contains(&"Cargo.toml"), "{top:?}");
+    for t in threads["tests"].as_array().unwrap() {
+        assert!(t["not_implemented"] == true || t["status"] == "skipped", "judged by the real suite: {t}");
+    }
+}
