@@ -294,3 +294,46 @@ fn collect_rs(base: &Path, dir: &Path, out: &mut Vec<String>) {
         }
     }
 }
+
+/// A copy of the course (manifests, grader, katas, solutions) in a temporary git repository,
+/// for tests that change a student's files; the grader reads it through GRADER_COURSE_ROOT.
+pub fn course_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for file in ["Cargo.toml", "Cargo.lock", "rustfmt.toml"] {
+        std::fs::copy(root().join(file), dir.path().join(file)).expect("copy a root file");
+    }
+    for folder in ["grader", "exercises", "solutions", "src"] {
+        copy_tree_skipping_target(&root().join(folder), &dir.path().join(folder));
+    }
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "course"],
+    ] {
+        let ok = Command::new("git").args(args).current_dir(dir.path()).status().expect("git").success();
+        assert!(ok, "git {args:?} failed");
+    }
+    dir
+}
+
+fn copy_tree_skipping_target(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create a folder");
+    for entry in std::fs::read_dir(from).expect("read a folder").flatten() {
+        let name = entry.file_name();
+        if name == "target" {
+            continue;
+        }
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree_skipping_target(&entry.path(), &to.join(&name));
+        } else {
+            std::fs::copy(entry.path(), to.join(&name)).expect("copy a file");
+        }
+    }
+}
+
+/// The grader on a course copy, building in this checkout's target directory (deps are shared).
+pub fn grader_in(course: &Path) -> assert_cmd::Command {
+    let mut cmd = grader();
+    cmd.current_dir(course).env("GRADER_COURSE_ROOT", course).env("GRADER_TARGET_DIR", target_dir());
+    cmd
+}

@@ -13,52 +13,69 @@ use crate::report::Format;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Kata to grade, by number or name (`01`, `threads`, `01,02`); all of them if omitted.
+    pub exercise: Option<String>,
+    /// Only these hidden tests (names, comma-separated).
+    pub test: Option<String>,
     #[command(flatten)]
-    pub grade: GradeArgs,
+    pub opts: Options,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Every kata with where you stand, and your score.
+    List,
+    /// Hints for the failing tests of a kata, gentlest first.
+    Hint {
+        /// The kata, by number or name.
+        exercise: String,
+    },
+    /// Put a kata's stub back; your files are kept in .kata-backups/.
+    Reset {
+        /// The kata, by number or name.
+        exercise: String,
+    },
+    /// Re-grade a kata each time one of its files is saved.
+    Watch {
+        /// The kata to start with [default: the first one not done].
+        exercise: Option<String>,
+    },
     /// Internal: supervise one test process (started by the grader itself).
     #[command(name = "__supervise", hide = true)]
     Supervise,
 }
 
 #[derive(Debug, Args)]
-pub struct GradeArgs {
-    /// Exercise to grade, by number or name (`01`, `threads`, `01,02`); all of them if omitted.
-    pub exercise: Option<String>,
-    /// Only these hidden tests (names, comma-separated).
-    pub test: Option<String>,
+pub struct Options {
     /// Grade this folder instead of ./exercises: laid out like exercises/, or a whole checkout.
     /// `solutions` grades the reference solutions. Only each exercise's src/ is used.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     pub submission: Option<PathBuf>,
     /// Report format.
-    #[arg(long, value_enum, default_value = "human")]
+    #[arg(long, value_enum, default_value = "human", global = true)]
     pub format: Format,
     /// Show the output captured from failing tests.
-    #[arg(long, short)]
+    #[arg(long, short, global = true)]
     pub verbose: bool,
     /// Tests run at once (timing tests always run alone); defaults to the number of cores.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub jobs: Option<usize>,
     /// Cargo target directory for the build [default: GRADER_TARGET_DIR, CARGO_TARGET_DIR, ./target].
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     pub target_dir: Option<PathBuf>,
     /// Seconds a hidden test may run when it sets no deadline of its own [default: course.toml].
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", global = true)]
     pub deadline: Option<u64>,
     /// Seconds the whole build may take [default: course.toml].
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", global = true)]
     pub build_timeout: Option<u64>,
     /// Memory each test process may use, in MiB.
-    #[arg(long, default_value_t = 2048, value_name = "MIB")]
+    #[arg(long, default_value_t = 2048, value_name = "MIB", global = true)]
     pub memory_mib: u64,
     /// Processes a test may have alive at once.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = 64, global = true)]
     pub max_processes: usize,
     /// Processes and threads a test may have, enforced by a pids cgroup where one can be made.
-    #[arg(long, default_value_t = 1024)]
+    #[arg(long, default_value_t = 1024, global = true)]
     pub max_tasks: usize,
 }

@@ -62,6 +62,12 @@ impl Course {
         Ok(course)
     }
 
+    /// Where the student's last results are kept: the checkout's own `target/grader/last`,
+    /// whichever target directory the builds use.
+    pub fn progress_dir(&self) -> PathBuf {
+        self.root.join("target/grader/last")
+    }
+
     pub fn default_deadline(&self) -> Duration {
         Duration::from_secs(self.defaults.deadline_secs)
     }
@@ -114,9 +120,11 @@ impl Flavor {
     }
 }
 
-/// The trusted checkout this grader was built from.
+/// The trusted checkout: GRADER_COURSE_ROOT if set, else the one this grader was built from.
 pub fn checkout_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("grader/ has a parent").to_path_buf()
+    std::env::var_os("GRADER_COURSE_ROOT").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("grader/ has a parent").to_path_buf()
+    })
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         timeout: Duration::from_secs(course.defaults.build_timeout_secs),
         color: req.color,
     };
+    on_event(Event::Building(selected.len()));
     let mut builds = Vec::new();
     let mut build_ms = 0;
     for flavor in [Flavor::Hidden, Flavor::Loom] {
@@ -84,6 +85,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         default_deadline: course.default_deadline(),
         state_dir,
     };
+    on_event(Event::Running(plan.len()));
     let mut results = run::run(&plan, &run_opts, on_event).into_iter();
     let exercises = listed
         .into_iter()

@@ -32,8 +32,12 @@ pub struct RunOptions {
     pub state_dir: PathBuf,
 }
 
-/// What the run stage tells a reporter as it goes.
+/// What grading tells a reporter as it goes; reporters never see how tests run.
 pub enum Event<'a> {
+    /// The build of this many katas started.
+    Building(usize),
+    /// This many tests are about to run.
+    Running(usize),
     Finished(&'a Planned, &'a TestReport),
 }
 

@@ -93,6 +93,7 @@ fn test(out: &mut String, t: &TestReport, opts: &Options) {
         colour.apply_to(label)
     );
     if t.status == Status::Pass {
+        figures(out, t);
         return;
     }
     if let Some(msg) = &t.message {
@@ -100,10 +101,7 @@ fn test(out: &mut String, t: &TestReport, opts: &Options) {
             let _ = writeln!(out, "      {line}");
         }
     }
-    for f in &t.figures {
-        let bar = f.bar.as_deref().map(|b| format!(" (needs {b})")).unwrap_or_default();
-        let _ = writeln!(out, "      {} {} = {} {}{bar}", style("measured").cyan(), f.name, f.value, f.unit);
-    }
+    figures(out, t);
     if !t.leaked.is_empty() {
         let _ = writeln!(out, "      left running (killed by the grader): {}", t.leaked.join(", "));
     }
@@ -120,6 +118,34 @@ fn test(out: &mut String, t: &TestReport, opts: &Options) {
             }
         }
     }
+}
+
+/// The test's measured figures as a small table; figures sharing a unit get bars to compare.
+fn figures(out: &mut String, t: &TestReport) {
+    let width = t.figures.iter().map(|f| f.name.chars().count()).max().unwrap_or(0);
+    for f in &t.figures {
+        let same_unit: Vec<f64> = t.figures.iter().filter(|g| g.unit == f.unit).map(|g| g.value).collect();
+        let top = same_unit.iter().cloned().fold(0.0_f64, f64::max);
+        let bar = if same_unit.len() > 1 && top > 0.0 && !f.unit.is_empty() {
+            format!("{} ", "█".repeat(((f.value / top) * 24.0).round().max(1.0) as usize))
+        } else {
+            String::new()
+        };
+        let needs = f.bar.as_deref().map(|b| format!("  (needs {b})")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "      {:<width$}  {}{} {}{}",
+            f.name,
+            style(bar).cyan(),
+            number(f.value),
+            f.unit,
+            style(needs).dim()
+        );
+    }
+}
+
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e12 { format!("{}", v as i64) } else { format!("{v:.2}") }
 }
 
 fn summary(out: &mut String, report: &Report) {

@@ -12,3 +12,12 @@ pub enum Format {
     /// The versioned schema of docs/report-schema.md.
     Json,
 }
+
+/// Colour only on a terminal (console's own check) and never when NO_COLOR is set, whatever
+/// CLICOLOR_FORCE says (https://no-color.org).
+pub fn init_colour() {
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        console::set_colors_enabled(false);
+        console::set_colors_enabled_stderr(false);
+    }
+}

@@ -1,0 +1,161 @@
+//! The grader's commands: each turns the options into a course and a request, runs the
+//! pipeline, and hands the report to a reporter.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use console::style;
+
+use crate::cli::Options;
+use crate::course::{Course, Exercise, checkout_root};
+use crate::grade::{self, Request};
+use crate::model::Report;
+use crate::progress_bar::Progress;
+use crate::report::{self, Format};
+use crate::supervise::Limits;
+use crate::{hint, list, progress, reset, watch};
+
+/// The course, with the command line's overrides of its defaults.
+fn course(opts: &Options) -> Result<Course> {
+    let mut course = Course::load(&checkout_root())?;
+    if let Some(secs) = opts.deadline {
+        course.defaults.deadline_secs = secs;
+    }
+    if let Some(secs) = opts.build_timeout {
+        course.defaults.build_timeout_secs = secs;
+    }
+    Ok(course)
+}
+
+/// `--target-dir`, then GRADER_TARGET_DIR, then CARGO_TARGET_DIR, then the checkout's target/.
+fn target_dir(opts: &Options, course: &Course) -> PathBuf {
+    opts.target_dir
+        .clone()
+        .or_else(|| std::env::var_os("GRADER_TARGET_DIR").map(Into::into))
+        .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(Into::into))
+        .unwrap_or_else(|| course.root.join("target"))
+}
+
+fn request(opts: &Options, course: &Course, selector: Option<String>, test: Option<String>) -> Request {
+    Request {
+        selector,
+        test,
+        submission: opts.submission.clone(),
+        target_dir: target_dir(opts, course),
+        jobs: opts.jobs.unwrap_or_else(kit::cores),
+        color: opts.format == Format::Human && console::colors_enabled(),
+        limits: Limits {
+            memory_bytes: opts.memory_mib << 20,
+            processes: opts.max_processes,
+            tasks: opts.max_tasks,
+            ..Default::default()
+        },
+    }
+}
+
+/// Grades, stores the student's progress (not for `--submission`), returns the report.
+fn run(opts: &Options, course: &Course, req: &Request) -> Result<Report> {
+    let interactive = opts.format == Format::Human && std::io::stderr().is_terminal();
+    let bar = Progress::new();
+    let report = grade::grade(course, req, &|e| {
+        if interactive {
+            bar.on_event(e)
+        }
+    });
+    bar.clear();
+    let report = report?;
+    if opts.submission.is_none() {
+        progress::store(&course.progress_dir(), &report)?;
+    }
+    Ok(report)
+}
+
+fn render(opts: &Options, report: &Report) -> String {
+    match opts.format {
+        Format::Human => report::human::render(report, &report::human::Options { verbose: opts.verbose }),
+        Format::Json => report::json::render(report),
+    }
+}
+
+/// `grader [KATA] [TEST]`: grade and report; exit 0 only when everything selected passes.
+pub fn grade(opts: &Options, exercise: Option<String>, test: Option<String>) -> Result<ExitCode> {
+    let course = course(opts)?;
+    let req = request(opts, &course, exercise, test);
+    let first_run = opts.submission.is_none() && progress::is_first_run(&course.progress_dir());
+    if first_run && opts.format == Format::Human {
+        println!("{}", welcome(&course));
+    }
+    let report = run(opts, &course, &req)?;
+    println!("{}", render(opts, &report));
+    Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn welcome(course: &Course) -> String {
+    let first = &course.exercises[0];
+    format!(
+        "{}\n{} katas, each a crate under exercises/. Read a kata's README.md, fill in its src/, and run\n`cargo run -p grader -- NN` (or `-- watch`) to grade it. Start with {}: exercises/{}/README.md\n",
+        style("Welcome to the concurrency katas!").bold(),
+        course.exercises.len(),
+        first.dir(),
+        first.dir()
+    )
+}
+
+pub fn list(opts: &Options) -> Result<ExitCode> {
+    let course = course(opts)?;
+    print!("{}", list::render(&course, &course.progress_dir()));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The kata a selector names (exactly one).
+fn one(course: &Course, selector: &str) -> Result<Exercise> {
+    let mut found = course.select(Some(selector))?;
+    anyhow::ensure!(found.len() == 1, "`{selector}` names {} katas; name one", found.len());
+    Ok(found.remove(0))
+}
+
+/// `grader hint KATA`: from the last result, graded now if there is none.
+pub fn hint(opts: &Options, selector: &str) -> Result<ExitCode> {
+    let course = course(opts)?;
+    let ex = one(&course, selector)?;
+    let last = match progress::load(&course.progress_dir(), &ex) {
+        Some(last) => last,
+        None => {
+            let req = request(opts, &course, Some(ex.dir()), None);
+            run(opts, &course, &req)?.exercises.remove(0)
+        }
+    };
+    print!("{}", hint::render(&course, &ex, &last));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn reset(opts: &Options, selector: &str) -> Result<ExitCode> {
+    let course = course(opts)?;
+    let ex = one(&course, selector)?;
+    let backup = reset::reset(&course, &ex)?;
+    println!("{} is back to its stub; your files are in {}", ex.dir(), backup.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn watch(opts: &Options, selector: Option<&str>) -> Result<ExitCode> {
+    let course = course(opts)?;
+    let state_dir = course.progress_dir();
+    let first = match selector {
+        Some(s) => one(&course, s)?,
+        None => course
+            .exercises
+            .iter()
+            .find(|e| progress::state(progress::load(&state_dir, e).as_ref()) != progress::State::Done)
+            .unwrap_or(&course.exercises[0])
+            .clone(),
+    };
+    watch::watch(&course, &state_dir, first, &|ex| {
+        let req = request(opts, &course, Some(ex.dir()), None);
+        let report = run(opts, &course, &req)?;
+        println!("{}", render(opts, &report));
+        Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
