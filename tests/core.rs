@@ -138,3 +138,29 @@ fn unknown_exercises_are_refused_with_the_course_list() {
             .and(predicates::str::contains("01-threads")),
     );
 }
+
+#[test]
+#[serial(grader)]
+fn a_build_of_the_checkout_never_passes_for_the_graded_code() {
+    // Cargo names a path package's artifacts after its path inside its workspace; the staged
+    // katas live under another name, so building the checkout's stubs in the same target
+    // directory between two gradings cannot make the grader test the stubs.
+    let course = katas::course_copy();
+    let c = course.path();
+    let (first, _) = grade_json_in(c, &["--submission", "solutions", "01"]);
+    assert_eq!(first["score"], first["max_score"]);
+    let built = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "-p", "threads", "--tests"])
+        .current_dir(c)
+        .env("CARGO_TARGET_DIR", katas::target_dir())
+        .status()
+        .unwrap();
+    assert!(built.success());
+    let (again, code) = grade_json_in(c, &["--submission", "solutions", "01"]);
+    assert_eq!(code, 0, "the solutions were graded as something else: {again:#}");
+}
+
+fn grade_json_in(course: &std::path::Path, args: &[&str]) -> (Value, i32) {
+    let out = katas::grader_in(course).args(args).args(["--format", "json"]).output().unwrap();
+    (serde_json::from_slice(&out.stdout).expect("a JSON report"), out.status.code().unwrap_or(-1))
+}

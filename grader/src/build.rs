@@ -47,9 +47,10 @@ pub fn build(
 ) -> Result<BuildReport> {
     let start = Instant::now();
     let format = if opts.color { "json-diagnostic-rendered-ansi" } else { "json" };
-    let (target_dir, rustflags) = match flavor {
-        Flavor::Hidden => (opts.target_dir.to_path_buf(), ""),
-        Flavor::Loom => (opts.target_dir.join("loom"), "--cfg loom"),
+    let (target_dir, rustflags) = if flavor.is_loom() {
+        (opts.target_dir.join("loom"), "--cfg loom")
+    } else {
+        (opts.target_dir.to_path_buf(), "")
     };
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.args(["build", "--keep-going", "--test", flavor.target(), "--message-format", format])
@@ -129,8 +130,13 @@ fn collect_messages(stdout: impl std::io::Read, target: &str) -> Collected {
     out
 }
 
-/// `.../exercises/01-threads/...` → `01-threads`.
+/// `.../stage/katas-0/01-threads/...` → `01-threads`.
 fn package_of(path: &Path) -> String {
     let parts: Vec<_> = path.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
-    parts.iter().position(|p| p == "exercises").and_then(|i| parts.get(i + 1)).cloned().unwrap_or_default()
+    parts
+        .iter()
+        .rposition(|p| p.starts_with("katas-"))
+        .and_then(|i| parts.get(i + 1))
+        .cloned()
+        .unwrap_or_default()
 }

@@ -40,9 +40,42 @@ pub enum Command {
         /// The kata to start with [default: the first one not done].
         exercise: Option<String>,
     },
+    /// Grade every submission folder in DIR: one build cache, results per submission and a
+    /// summary CSV in --out. `--jobs` is how many submissions at once.
+    Batch {
+        /// A folder of submissions, each laid out like exercises/ or a whole checkout.
+        dir: PathBuf,
+        /// Where results go: NAME.json, NAME.junit.xml, NAME.gradescope.json, summary.csv.
+        #[arg(long, default_value = "grades")]
+        out: PathBuf,
+        /// Grade only shard I of N (`--shard 2/4`), for a CI matrix: every shard agrees on the order.
+        #[arg(long)]
+        shard: Option<crate::batch::Shard>,
+        /// Only these katas (`01`, `threads`, `01,02`).
+        #[arg(long)]
+        exercise: Option<String>,
+        /// Only these hidden tests (names, comma-separated).
+        #[arg(long)]
+        test: Option<String>,
+    },
+    /// Write a Gradescope autograder package (the course, setup.sh, run_autograder) into DIR;
+    /// zip its contents and upload them as the autograder.
+    Gradescope { dir: PathBuf },
+    /// Print a GitHub Actions workflow: `student` grades on push, `instructor` grades a class
+    /// in shards.
+    CiTemplate {
+        #[arg(value_enum)]
+        kind: TemplateKind,
+    },
     /// Internal: supervise one test process (started by the grader itself).
     #[command(name = "__supervise", hide = true)]
     Supervise,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum TemplateKind {
+    Student,
+    Instructor,
 }
 
 #[derive(Debug, Args)]
@@ -54,6 +87,16 @@ pub struct Options {
     /// Report format.
     #[arg(long, value_enum, default_value = "human", global = true)]
     pub format: Format,
+    /// Who sees the tests on Gradescope (`--format gradescope`).
+    #[arg(long, value_enum, default_value = "visible", global = true)]
+    pub gradescope_visibility: crate::report::gradescope::Visibility,
+    /// Your own hidden suites: `NN-name.rs` there replaces the shipped suite of that kata,
+    /// `NN-name.extra.rs` runs beside it. Keep this folder outside the students' repository.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub hidden: Option<PathBuf>,
+    /// Run every hidden test N times; a test must pass every time (the report counts passes).
+    #[arg(long, default_value_t = 1, value_name = "N", global = true)]
+    pub repeat: u32,
     /// Show the output captured from failing tests.
     #[arg(long, short, global = true)]
     pub verbose: bool,

@@ -2,20 +2,21 @@
 //! pipeline, and hands the report to a reporter.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
 use console::style;
 
-use crate::cli::Options;
+use crate::batch::{self, Shard};
+use crate::cli::{Options, TemplateKind};
 use crate::course::{Course, Exercise, checkout_root};
 use crate::grade::{self, Request};
 use crate::model::Report;
 use crate::progress_bar::Progress;
 use crate::report::{self, Format};
 use crate::supervise::Limits;
-use crate::{hint, list, progress, reset, watch};
+use crate::{hint, integrations, list, progress, reset, watch};
 
 /// The course, with the command line's overrides of its defaults.
 fn course(opts: &Options) -> Result<Course> {
@@ -26,16 +27,23 @@ fn course(opts: &Options) -> Result<Course> {
     if let Some(secs) = opts.build_timeout {
         course.defaults.build_timeout_secs = secs;
     }
+    if let Some(dir) = &opts.hidden {
+        anyhow::ensure!(dir.is_dir(), "--hidden {}: no such folder", dir.display());
+        course.private = Some(std::path::absolute(dir)?);
+    }
     Ok(course)
 }
 
-/// `--target-dir`, then GRADER_TARGET_DIR, then CARGO_TARGET_DIR, then the checkout's target/.
+/// `--target-dir`, then GRADER_TARGET_DIR, then CARGO_TARGET_DIR, then the checkout's target/;
+/// made absolute, since tests run in scratch folders elsewhere.
 fn target_dir(opts: &Options, course: &Course) -> PathBuf {
-    opts.target_dir
+    let dir: PathBuf = opts
+        .target_dir
         .clone()
         .or_else(|| std::env::var_os("GRADER_TARGET_DIR").map(Into::into))
         .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(Into::into))
-        .unwrap_or_else(|| course.root.join("target"))
+        .unwrap_or_else(|| course.root.join("target"));
+    std::path::absolute(&dir).unwrap_or(dir)
 }
 
 fn request(opts: &Options, course: &Course, selector: Option<String>, test: Option<String>) -> Request {
@@ -52,6 +60,8 @@ fn request(opts: &Options, course: &Course, selector: Option<String>, test: Opti
             tasks: opts.max_tasks,
             ..Default::default()
         },
+        repeat: opts.repeat,
+        slot: 0,
     }
 }
 
@@ -76,6 +86,8 @@ fn render(opts: &Options, report: &Report) -> String {
     match opts.format {
         Format::Human => report::human::render(report, &report::human::Options { verbose: opts.verbose }),
         Format::Json => report::json::render(report),
+        Format::Junit => report::junit::render(report),
+        Format::Gradescope => report::gradescope::render(report, opts.gradescope_visibility),
     }
 }
 
@@ -136,6 +148,52 @@ pub fn reset(opts: &Options, selector: &str) -> Result<ExitCode> {
     let ex = one(&course, selector)?;
     let backup = reset::reset(&course, &ex)?;
     println!("{} is back to its stub; your files are in {}", ex.dir(), backup.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn batch(
+    opts: &Options,
+    dir: &Path,
+    out: &Path,
+    shard: Option<Shard>,
+    exercise: Option<String>,
+    test: Option<String>,
+) -> Result<ExitCode> {
+    let course = course(opts)?;
+    let subs = batch::submissions(dir, shard)?;
+    let at_once = opts.jobs.unwrap_or(1);
+    let mut template = request(opts, &course, exercise, test);
+    template.jobs = (kit::cores() / at_once).max(1);
+    template.color = false;
+    let started = std::time::Instant::now();
+    let n = batch::run(&course, &template, &subs, at_once, out)?;
+    println!(
+        "graded {n} submission(s) in {:.1} s; results and summary.csv in {}",
+        started.elapsed().as_secs_f64(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn gradescope(opts: &Options, dir: &Path) -> Result<ExitCode> {
+    let course = course(opts)?;
+    integrations::gradescope_package(&course, dir, opts.gradescope_visibility)?;
+    println!(
+        "Wrote the autograder to {}. Zip its contents (cd {} && zip -r ../autograder.zip .) and upload the zip on Gradescope.",
+        dir.display(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn ci_template(kind: TemplateKind) -> Result<ExitCode> {
+    print!(
+        "{}",
+        match kind {
+            TemplateKind::Student => integrations::GITHUB_STUDENT,
+            TemplateKind::Instructor => integrations::GITHUB_INSTRUCTOR,
+        }
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -11,6 +11,9 @@ pub struct Course {
     /// The trusted checkout: manifests, hidden suites and the kit come from here.
     #[serde(skip)]
     pub root: PathBuf,
+    /// An instructor's own hidden suites (`--hidden`), kept outside the students' repository.
+    #[serde(skip)]
+    pub private: Option<PathBuf>,
     pub defaults: Defaults,
     #[serde(rename = "exercise")]
     pub exercises: Vec<Exercise>,
@@ -76,13 +79,26 @@ impl Course {
         self.root.join("exercises").join(ex.dir())
     }
 
-    /// The hidden suite of a flavour: `NN-name.rs`, or `NN-name.loom.rs` for loom.
+    /// The hidden suite of a flavour: the instructor's (`--hidden`) if there is one, else the
+    /// shipped `NN-name.rs` or `NN-name.loom.rs`; `NN-name.extra.rs` exists only with `--hidden`.
     pub fn suite_file(&self, ex: &Exercise, flavor: Flavor) -> PathBuf {
-        let suffix = match flavor {
-            Flavor::Hidden => "",
-            Flavor::Loom => ".loom",
-        };
-        self.root.join("grader/suites").join(format!("{}{suffix}.rs", ex.dir()))
+        let file = format!("{}{}.rs", ex.dir(), flavor.suffix());
+        match &self.private {
+            Some(dir) if dir.join(&file).is_file() || flavor == Flavor::Extra => dir.join(file),
+            _ => self.root.join("grader/suites").join(file),
+        }
+    }
+
+    /// The suites a kata has: the hidden one, its loom checks, an instructor's extra suite.
+    pub fn flavors(&self, ex: &Exercise) -> Vec<Flavor> {
+        let mut out = vec![Flavor::Hidden];
+        if ex.loom {
+            out.push(Flavor::Loom);
+        }
+        if self.private.as_ref().is_some_and(|d| d.join(format!("{}.extra.rs", ex.dir())).is_file()) {
+            out.push(Flavor::Extra);
+        }
+        out
     }
 
     /// The exercises a selector names (`01`, `threads`, or several joined by commas), in
@@ -98,11 +114,13 @@ impl Course {
     }
 }
 
-/// A kind of hidden suite: the ordinary one, or the loom model checks built with `--cfg loom`.
+/// A kind of hidden suite: the ordinary one, the loom model checks built with `--cfg loom`,
+/// or an instructor's extra suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Flavor {
     Hidden,
     Loom,
+    Extra,
 }
 
 impl Flavor {
@@ -111,12 +129,22 @@ impl Flavor {
         match self {
             Flavor::Hidden => "hidden",
             Flavor::Loom => "loom",
+            Flavor::Extra => "extra",
         }
     }
 
-    /// The suites an exercise has.
-    pub fn of(ex: &Exercise) -> &'static [Flavor] {
-        if ex.loom { &[Flavor::Hidden, Flavor::Loom] } else { &[Flavor::Hidden] }
+    /// What follows the kata's folder name in the suite's file name.
+    fn suffix(self) -> &'static str {
+        match self {
+            Flavor::Hidden => "",
+            Flavor::Loom => ".loom",
+            Flavor::Extra => ".extra",
+        }
+    }
+
+    /// Built with `--cfg loom` in a target directory of its own.
+    pub fn is_loom(self) -> bool {
+        self == Flavor::Loom
     }
 }
 
@@ -152,8 +180,8 @@ mod tests {
             for f in ["Cargo.toml", "README.md", "src/lib.rs", "examples/demo.rs"] {
                 assert!(dir.join(f).is_file(), "{} lacks {f}", dir.display());
             }
-            for flavor in Flavor::of(ex) {
-                assert!(course.suite_file(ex, *flavor).is_file(), "{} lacks its {flavor:?} suite", ex.dir());
+            for flavor in course.flavors(ex) {
+                assert!(course.suite_file(ex, flavor).is_file(), "{} lacks its {flavor:?} suite", ex.dir());
             }
             assert!(course.root.join("solutions").join(ex.dir()).join("src").is_dir());
         }

@@ -15,6 +15,7 @@ use crate::suite_scan;
 use crate::supervise::Limits;
 
 /// What to grade and how.
+#[derive(Clone)]
 pub struct Request {
     pub selector: Option<String>,
     /// Only the hidden test with this name.
@@ -24,17 +25,24 @@ pub struct Request {
     pub jobs: usize,
     pub color: bool,
     pub limits: Limits,
+    pub repeat: u32,
+    /// Which staging area to use: runs in different slots may grade at the same time.
+    pub slot: usize,
 }
 
 pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) -> Result<Report> {
     let start = Instant::now();
     let selected = course.select(req.selector.as_deref())?;
     let source = Source::resolve(course, req.submission.as_deref())?;
-    let state_dir = req.target_dir.join("grader");
+    // Slot 0 is the usual place; batch mode grades several submissions at once in slots 1..
+    let state_dir = match req.slot {
+        0 => req.target_dir.join("grader"),
+        n => req.target_dir.join("grader").join(format!("slot-{n}")),
+    };
     std::fs::create_dir_all(&state_dir)?;
     let lock = std::fs::File::create(state_dir.join(".lock"))?;
     lock.lock()?; // one grading run at a time per target directory
-    let staged = stage::stage(course, &source, &state_dir.join("stage"))?;
+    let staged = stage::stage(course, &source, &state_dir.join("stage"), req.slot)?;
     let build_opts = BuildOptions {
         target_dir: &req.target_dir,
         timeout: Duration::from_secs(course.defaults.build_timeout_secs),
@@ -43,9 +51,9 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     on_event(Event::Building(selected.len()));
     let mut builds = Vec::new();
     let mut build_ms = 0;
-    for flavor in [Flavor::Hidden, Flavor::Loom] {
+    for flavor in [Flavor::Hidden, Flavor::Loom, Flavor::Extra] {
         let with: Vec<Exercise> =
-            selected.iter().filter(|e| Flavor::of(e).contains(&flavor)).cloned().collect();
+            selected.iter().filter(|e| course.flavors(e).contains(&flavor)).cloned().collect();
         if !with.is_empty() {
             let report = build::build(&staged, &with, flavor, &build_opts)?;
             build_ms += report.duration.as_millis() as u64;
@@ -59,7 +67,8 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     for ex in &selected {
         let mut tests = Vec::new();
         let mut diagnostics: Option<String> = None;
-        for (flavor, report) in builds.iter().filter(|(f, _)| Flavor::of(ex).contains(f)) {
+        let flavors = course.flavors(ex);
+        for (flavor, report) in builds.iter().filter(|(f, _)| flavors.contains(f)) {
             match &report.exercises[&ex.dir()] {
                 Built::Ready(suite) => {
                     for info in run::list(suite)?.into_iter().filter(|t| wanted(req, t)) {
@@ -84,6 +93,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         limits: req.limits.clone(),
         default_deadline: course.default_deadline(),
         state_dir,
+        repeat: req.repeat,
     };
     on_event(Event::Running(plan.len()));
     let mut results = run::run(&plan, &run_opts, on_event).into_iter();
@@ -124,6 +134,8 @@ fn not_run(info: &TestInfo) -> TestReport {
         not_implemented: false,
         figures: vec![],
         duration_ms: 0,
+        runs: 0,
+        passed_runs: 0,
         points: 0,
         max_points: info.points,
         hint: info.hint.clone(),

@@ -1,6 +1,7 @@
 //! The katas grader: course → stage → build → run → report, and the student's loop around it
 //! (list, hint, reset, watch).
 
+mod batch;
 mod build;
 mod capture;
 mod cgroup;
@@ -10,6 +11,7 @@ mod course;
 mod grade;
 mod hint;
 mod inspect;
+mod integrations;
 mod list;
 mod model;
 mod procgroup;
@@ -40,6 +42,11 @@ fn main() -> ExitCode {
         Some(Command::Hint { exercise }) => commands::hint(&cli.opts, &exercise),
         Some(Command::Reset { exercise }) => commands::reset(&cli.opts, &exercise),
         Some(Command::Watch { exercise }) => commands::watch(&cli.opts, exercise.as_deref()),
+        Some(Command::Batch { dir, out, shard, exercise, test }) => {
+            commands::batch(&cli.opts, &dir, &out, shard, exercise, test)
+        }
+        Some(Command::Gradescope { dir }) => commands::gradescope(&cli.opts, &dir),
+        Some(Command::CiTemplate { kind }) => commands::ci_template(kind),
         Some(Command::Supervise) => supervise::main().map(|_| ExitCode::SUCCESS),
     };
     outcome.unwrap_or_else(|e| {

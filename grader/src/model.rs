@@ -34,6 +34,9 @@ pub struct TestReport {
     pub not_implemented: bool,
     pub figures: Vec<Figure>,
     pub duration_ms: u64,
+    /// How often it ran (`--repeat`) and how many of those runs passed.
+    pub runs: u32,
+    pub passed_runs: u32,
     pub points: u32,
     pub max_points: u32,
     pub hint: String,

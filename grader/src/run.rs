@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use kit::protocol::TestInfo;
 
-use crate::model::TestReport;
+use crate::model::{Status, TestReport};
 use crate::procgroup;
 use crate::supervise::{Job, Limits, Outcome};
 use crate::verdict::judge;
@@ -30,6 +30,8 @@ pub struct RunOptions {
     pub default_deadline: Duration,
     /// `target/grader`: scratch folders and verdict files go here.
     pub state_dir: PathBuf,
+    /// Runs of every test; all must pass.
+    pub repeat: u32,
 }
 
 /// What grading tells a reporter as it goes; reporters never see how tests run.
@@ -88,10 +90,36 @@ pub fn run(plan: &[Planned], opts: &RunOptions, on_event: &(dyn Fn(Event) + Sync
     slots.into_iter().map(|s| s.into_inner().expect("slot").expect("every test ran")).collect()
 }
 
+/// Runs a test `repeat` times: the report of its first failing run (or its last run), with
+/// the count of passing runs, so a flaky test fails and says how flaky it is.
 fn run_test(p: &Planned, opts: &RunOptions) -> TestReport {
     let deadline_ms = p.info.deadline_ms.unwrap_or(opts.default_deadline.as_millis() as u64);
-    let outcome = supervise(p, opts, deadline_ms).unwrap_or_else(|e| Outcome::grader_error(format!("{e:#}")));
-    judge(&p.info, outcome, &opts.limits, deadline_ms)
+    let runs = opts.repeat.max(1);
+    let mut kept: Option<TestReport> = None;
+    let mut passed = 0;
+    for _ in 0..runs {
+        let outcome =
+            supervise(p, opts, deadline_ms).unwrap_or_else(|e| Outcome::grader_error(format!("{e:#}")));
+        let report = judge(&p.info, outcome, &opts.limits, deadline_ms);
+        if matches!(report.status, Status::Pass | Status::Skipped) {
+            passed += 1;
+        }
+        if kept.as_ref().is_none_or(|k| k.status == Status::Pass) {
+            kept = Some(report);
+        }
+    }
+    let mut report = kept.expect("at least one run");
+    report.runs = runs;
+    report.passed_runs = passed;
+    if runs > 1 && passed < runs {
+        report.points = 0;
+        let flaky = format!("passed {passed} of {runs} runs");
+        report.message = Some(match report.message.take() {
+            Some(m) => format!("{flaky}; {m}"),
+            None => flaky,
+        });
+    }
+    report
 }
 
 /// Hands one test to a supervisor process and reads back its outcome.

@@ -64,18 +64,26 @@ pub struct Staged {
     pub ignored: Vec<PathBuf>,
 }
 
+/// The staged katas' folder. Cargo derives a path package's artifact names from its path
+/// inside its workspace, so this must differ from the checkout's `exercises/` (or a build
+/// there would pass for the student's) and between the slots of a batch.
+pub fn members_dir(slot: usize) -> String {
+    format!("katas-{slot}")
+}
+
 /// Stages every exercise of the course (so the workspace stays stable); callers build a subset.
-pub fn stage(course: &Course, source: &Source, dir: &Path) -> Result<Staged> {
+pub fn stage(course: &Course, source: &Source, dir: &Path, slot: usize) -> Result<Staged> {
     std::fs::create_dir_all(dir)?;
+    let members_dir = members_dir(slot);
     let root_manifest = read_table(&course.root.join("Cargo.toml"))?;
     let mut exercises = Vec::new();
     for ex in &course.exercises {
         let trusted = course.exercise_dir(ex);
-        let into = dir.join("exercises").join(ex.dir());
-        let flavors = Flavor::of(ex);
-        let manifest = exercise_manifest(&trusted, flavors)?;
+        let into = dir.join(&members_dir).join(ex.dir());
+        let flavors = course.flavors(ex);
+        let manifest = exercise_manifest(&trusted, &flavors)?;
         write_if_changed(&into.join("Cargo.toml"), manifest.as_bytes())?;
-        for flavor in flavors {
+        for flavor in &flavors {
             let suite = std::fs::read(course.suite_file(ex, *flavor))
                 .with_context(|| format!("reading the {flavor:?} suite of {}", ex.dir()))?;
             write_if_changed(&into.join(format!("tests/{}.rs", flavor.target())), &suite)?;
@@ -87,7 +95,8 @@ pub fn stage(course: &Course, source: &Source, dir: &Path) -> Result<Staged> {
         let ignored = if from.is_dir() && from != trusted { ignored_files(&from, &trusted)? } else { vec![] };
         exercises.push(StagedExercise { exercise: ex.clone(), has_src, ignored });
     }
-    let members: Vec<String> = course.exercises.iter().map(|e| format!("exercises/{}", e.dir())).collect();
+    let members: Vec<String> =
+        course.exercises.iter().map(|e| format!("{members_dir}/{}", e.dir())).collect();
     write_if_changed(
         &dir.join("Cargo.toml"),
         workspace_manifest(&root_manifest, &course.root, &members)?.as_bytes(),

@@ -48,6 +48,8 @@ pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u6
         not_implemented,
         figures,
         duration_ms: outcome.duration_ms,
+        runs: 1,
+        passed_runs: u32::from(status == Status::Pass),
         points: if status == Status::Pass { info.points } else { 0 },
         max_points: info.points,
         hint: info.hint.clone(),

@@ -1,7 +1,9 @@
 //! Report: the same [`Report`](crate::model::Report) for people and for machines.
 
+pub mod gradescope;
 pub mod human;
 pub mod json;
+pub mod junit;
 
 use clap::ValueEnum;
 
@@ -11,6 +13,10 @@ pub enum Format {
     Human,
     /// The versioned schema of docs/report-schema.md.
     Json,
+    /// JUnit XML: a suite per kata, a case per test.
+    Junit,
+    /// Gradescope's results.json.
+    Gradescope,
 }
 
 /// Colour only on a terminal (console's own check) and never when NO_COLOR is set, whatever

@@ -1,0 +1,166 @@
+//! `grader batch DIR`: grade every submission folder of a class with one build cache, a few at
+//! once, optionally one shard of a CI matrix; a result file per submission and a summary CSV.
+//! A submission that breaks the grader is recorded as an error; the batch goes on.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crate::course::Course;
+use crate::grade::{self, Request};
+use crate::model::{Report, Status};
+use crate::report;
+
+/// `I/N`: the I-th of N shards, counting from 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::str::FromStr for Shard {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shard, String> {
+        let (i, n) = s.split_once('/').ok_or("a shard is I/N, like 2/4")?;
+        let (index, count): (usize, usize) =
+            (i.parse().map_err(|_| "I must be a number")?, n.parse().map_err(|_| "N must be a number")?);
+        if count == 0 || index == 0 || index > count {
+            return Err(format!("shard {s}: I must be between 1 and N"));
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// The submission folders of `dir` in this shard, sorted by name so every shard agrees.
+pub fn submissions(dir: &Path, shard: Option<Shard>) -> Result<Vec<PathBuf>> {
+    let mut all: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("reading {}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    all.sort();
+    Ok(match shard {
+        None => all,
+        Some(s) => {
+            all.into_iter().enumerate().filter(|(i, _)| i % s.count == s.index - 1).map(|(_, p)| p).collect()
+        }
+    })
+}
+
+/// One submission's line of the summary.
+struct Row {
+    name: String,
+    report: Option<Report>,
+    error: Option<String>,
+    seconds: f64,
+}
+
+/// Grades every submission; `template` carries the limits, `at_once` is how many in parallel.
+pub fn run(
+    course: &Course,
+    template: &Request,
+    subs: &[PathBuf],
+    at_once: usize,
+    out: &Path,
+) -> Result<usize> {
+    if subs.is_empty() {
+        bail!("no submission folders to grade");
+    }
+    std::fs::create_dir_all(out)?;
+    let queue = Mutex::new(subs.iter().collect::<Vec<_>>());
+    let rows = Mutex::new(Vec::new());
+    let at_once = at_once.clamp(1, subs.len());
+    std::thread::scope(|s| {
+        for slot in 1..=at_once {
+            let (queue, rows) = (&queue, &rows);
+            s.spawn(move || {
+                while let Some(sub) = { queue.lock().expect("queue").pop() } {
+                    let row = grade_one(course, template, sub, slot, out);
+                    eprintln!(
+                        "graded {} in {:.1} s{}",
+                        row.name,
+                        row.seconds,
+                        row.error.as_deref().map(|e| format!(": error: {e}")).unwrap_or_default()
+                    );
+                    rows.lock().expect("rows").push(row);
+                }
+            });
+        }
+    });
+    let mut rows = rows.into_inner().expect("rows");
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    write_summary(course, &rows, &out.join("summary.csv"))?;
+    Ok(rows.len())
+}
+
+fn grade_one(course: &Course, template: &Request, sub: &Path, slot: usize, out: &Path) -> Row {
+    let name = sub.file_name().map_or_else(|| "submission".into(), |n| n.to_string_lossy().into_owned());
+    let start = Instant::now();
+    let req = Request { submission: Some(sub.to_path_buf()), slot, ..template.clone() };
+    let result = grade::grade(course, &req, &|_| {}).and_then(|report| {
+        std::fs::write(out.join(format!("{name}.json")), report::json::render(&report))?;
+        std::fs::write(out.join(format!("{name}.junit.xml")), report::junit::render(&report))?;
+        let gradescope = report::gradescope::render(&report, report::gradescope::Visibility::Visible);
+        std::fs::write(out.join(format!("{name}.gradescope.json")), gradescope)?;
+        Ok(report)
+    });
+    let seconds = start.elapsed().as_secs_f64();
+    match result {
+        Ok(report) => Row { name, report: Some(report), error: None, seconds },
+        Err(e) => {
+            let _ = std::fs::write(out.join(format!("{name}.error.txt")), format!("{e:#}"));
+            Row { name, report: None, error: Some(format!("{e:#}")), seconds }
+        }
+    }
+}
+
+fn write_summary(course: &Course, rows: &[Row], path: &Path) -> Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    let mut header = vec!["submission".to_string()];
+    header.extend(course.exercises.iter().map(|e| e.dir()));
+    header.extend(["total", "max_score", "failures", "seconds", "error"].map(String::from));
+    w.write_record(&header)?;
+    for row in rows {
+        let mut record = vec![row.name.clone()];
+        for ex in &course.exercises {
+            let score = row.report.as_ref().and_then(|r| r.exercises.iter().find(|e| e.dir == ex.dir()));
+            record.push(score.map_or(String::new(), |e| e.score.to_string()));
+        }
+        let (total, max, failures) =
+            row.report.as_ref().map_or((String::new(), String::new(), String::new()), |r| {
+                let failures = r
+                    .exercises
+                    .iter()
+                    .flat_map(|e| &e.tests)
+                    .filter(|t| !matches!(t.status, Status::Pass | Status::Skipped))
+                    .count();
+                (r.score.to_string(), r.max_score.to_string(), failures.to_string())
+            });
+        record.extend([
+            total,
+            max,
+            failures,
+            format!("{:.1}", row.seconds),
+            row.error.clone().unwrap_or_default(),
+        ]);
+        w.write_record(&record)?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_parse_and_refuse_nonsense() {
+        assert_eq!("2/3".parse::<Shard>(), Ok(Shard { index: 2, count: 3 }));
+        for bad in ["0/3", "4/3", "1/0", "x/2", "3"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! Ready-made integrations: GitHub Actions workflows and a Gradescope autograder package.
+//! The templates live in grader/templates/ and are compiled in.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::course::Course;
+use crate::report::gradescope::Visibility;
+
+pub const GITHUB_STUDENT: &str = include_str!("../templates/github-student.yml");
+pub const GITHUB_INSTRUCTOR: &str = include_str!("../templates/github-instructor.yml");
+const SETUP_SH: &str = include_str!("../templates/setup.sh");
+const RUN_AUTOGRADER: &str = include_str!("../templates/run_autograder");
+
+/// What a Gradescope package carries of the course, besides the two scripts.
+const PACKAGE: [&str; 7] =
+    ["Cargo.toml", "Cargo.lock", "rustfmt.toml", "src", "grader", "exercises", "solutions"];
+
+/// Writes the autograder package into `into`: the course, the instructor's private suites if
+/// any (`private-suites/`), `setup.sh` and `run_autograder`.
+pub fn gradescope_package(course: &Course, into: &Path, visibility: Visibility) -> Result<()> {
+    std::fs::create_dir_all(into)?;
+    for item in PACKAGE {
+        let from = course.root.join(item);
+        if from.is_dir() {
+            copy_dir(&from, &into.join(item))?;
+        } else if from.is_file() {
+            std::fs::copy(&from, into.join(item))?;
+        }
+    }
+    let hidden = match &course.private {
+        Some(dir) => {
+            copy_dir(dir, &into.join("private-suites"))?;
+            "--hidden \"$SOURCE/private-suites\" "
+        }
+        None => "",
+    };
+    let vis = serde_json::to_value(visibility)?.as_str().unwrap_or("visible").to_string();
+    let run = RUN_AUTOGRADER.replace("__VISIBILITY__", &vis).replace("__HIDDEN__", hidden);
+    write_script(&into.join("setup.sh"), SETUP_SH)?;
+    write_script(&into.join("run_autograder"), &run)?;
+    Ok(())
+}
+
+fn write_script(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(())
+}
+
+/// Copies a folder, leaving out build output.
+fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        if entry.file_name() == "target" {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}

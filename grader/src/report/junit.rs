@@ -1,0 +1,52 @@
+//! `--format junit`: one test suite per kata, one case per hidden test, with the failure
+//! message and the captured output, for CI systems that read JUnit XML.
+
+use quick_junit::{NonSuccessKind, Report as Junit, TestCase, TestCaseStatus, TestSuite};
+
+use crate::model::{Report, Status};
+
+pub fn render(report: &Report) -> String {
+    let mut junit = Junit::new("concurrency-katas");
+    for ex in &report.exercises {
+        let mut suite = TestSuite::new(ex.dir.clone());
+        if let Some(diag) = &ex.diagnostics {
+            suite.set_system_err(diag.clone());
+        }
+        for t in &ex.tests {
+            let status = match t.status {
+                Status::Pass => TestCaseStatus::success(),
+                Status::Skipped | Status::NotRun => {
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(t.message.clone().unwrap_or_default());
+                    s
+                }
+                Status::Fail | Status::Timeout | Status::Crash => {
+                    let kind = if t.status == Status::Fail {
+                        NonSuccessKind::Failure
+                    } else {
+                        NonSuccessKind::Error
+                    };
+                    let mut s = TestCaseStatus::non_success(kind);
+                    s.set_message(t.message.clone().unwrap_or_default());
+                    s.set_type(format!("{:?}", t.status).to_lowercase());
+                    if !t.hint.is_empty() {
+                        s.set_description(format!("hint: {}", t.hint));
+                    }
+                    s
+                }
+            };
+            let mut case = TestCase::new(t.name.clone(), status);
+            case.set_classname(ex.dir.clone());
+            case.set_time(std::time::Duration::from_millis(t.duration_ms));
+            if !t.stdout.is_empty() {
+                case.set_system_out(t.stdout.clone());
+            }
+            if !t.stderr.is_empty() {
+                case.set_system_err(t.stderr.clone());
+            }
+            suite.add_test_case(case);
+        }
+        junit.add_test_suite(suite);
+    }
+    junit.to_string().expect("JUnit XML serialises")
+}

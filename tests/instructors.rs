@@ -1,0 +1,265 @@
+//! Instructors' grading: a batch of a class with every output format, shards, repeats,
+//! private suites, the Gradescope package and the CI templates, each checked for what it
+//! produces.
+
+use std::path::Path;
+use std::process::Command;
+
+use katas::{copy_tree, grader, load_wrong, root, schema_errors, write_wrong};
+use serde_json::Value;
+use serial_test::serial;
+
+fn schema(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(root().join("docs").join(name)).unwrap()).unwrap()
+}
+
+fn assert_valid(schema_name: &str, value: &Value, what: &str) {
+    let errors = schema_errors(&schema(schema_name), value);
+    assert!(errors.is_empty(), "{what} breaks {schema_name}:\n{}", errors.join("\n"));
+}
+
+fn wrong(name: &str) -> katas::Wrong {
+    load_wrong().into_iter().find(|w| w.exercise == "01-threads" && w.name == name).unwrap()
+}
+
+/// A class of five: perfect, partial, not compiling, hanging, and one that edited its manifest.
+fn class(dir: &Path) {
+    copy_tree(&root().join("solutions/01-threads"), &dir.join("alice-perfect/01-threads"));
+    write_wrong(&wrong("sequential"), &dir.join("bob-partial"));
+    copy_tree(&root().join("solutions/01-threads"), &dir.join("carol-broken/01-threads"));
+    std::fs::write(dir.join("carol-broken/01-threads/src/lib.rs"), "pub fn both( {").unwrap();
+    write_wrong(&wrong("deadlock"), &dir.join("dave-hangs"));
+    copy_tree(&root().join("solutions/01-threads"), &dir.join("erin-edits/01-threads"));
+    std::fs::write(dir.join("erin-edits/01-threads/Cargo.toml"), "[package]\nname = \"threads\"\n").unwrap();
+}
+
+#[test]
+#[serial(grader)]
+fn a_class_is_graded_in_one_batch_with_every_format() {
+    let subs = tempfile::tempdir().unwrap();
+    class(subs.path());
+    let out = tempfile::tempdir().unwrap();
+    let run = grader()
+        .args(["batch", &subs.path().to_string_lossy(), "--out", &out.path().to_string_lossy()])
+        .args(["--exercise", "01", "--deadline", "3"])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "the batch failed:\n{log}");
+    eprintln!("{log}");
+
+    let mut summary = csv::Reader::from_path(out.path().join("summary.csv")).unwrap();
+    let header = summary.headers().unwrap().clone();
+    let rows: Vec<csv::StringRecord> = summary.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 5, "one row per submission");
+    let col =
+        |row: &csv::StringRecord, name: &str| row[header.iter().position(|h| h == name).unwrap()].to_string();
+    let by_name = |n: &str| rows.iter().find(|r| &r[0] == n).unwrap().clone();
+    let (alice, bob, carol, dave, erin) = (
+        by_name("alice-perfect"),
+        by_name("bob-partial"),
+        by_name("carol-broken"),
+        by_name("dave-hangs"),
+        by_name("erin-edits"),
+    );
+    assert_eq!(col(&alice, "total"), col(&alice, "max_score"));
+    assert_eq!(col(&alice, "failures"), "0");
+    let bob_total: u32 = col(&bob, "total").parse().unwrap();
+    assert!(bob_total > 0 && bob_total < col(&bob, "max_score").parse().unwrap(), "partial credit");
+    assert_eq!(col(&carol, "total"), "0");
+    assert_ne!(col(&dave, "failures"), "0");
+    assert_eq!(col(&erin, "total"), col(&erin, "max_score"), "graded on its src/ alone");
+
+    for name in ["alice-perfect", "bob-partial", "carol-broken", "dave-hangs", "erin-edits"] {
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.path().join(format!("{name}.json"))).unwrap())
+                .unwrap();
+        assert_valid("report.schema.json", &report, name);
+        let gs: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.path().join(format!("{name}.gradescope.json"))).unwrap(),
+        )
+        .unwrap();
+        assert_valid("gradescope.schema.json", &gs, name);
+        assert_eq!(gs["score"], report["score"]);
+        let xml = std::fs::read_to_string(out.path().join(format!("{name}.junit.xml"))).unwrap();
+        let doc = roxmltree::Document::parse(&xml).unwrap_or_else(|e| panic!("{name}: bad JUnit XML: {e}"));
+        let cases = doc.descendants().filter(|n| n.has_tag_name("testcase")).count();
+        assert_eq!(
+            cases,
+            report["exercises"][0]["tests"].as_array().unwrap().len(),
+            "{name}: a case per test"
+        );
+    }
+    let carol: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("carol-broken.json")).unwrap())
+            .unwrap();
+    assert_eq!(carol["exercises"][0]["compiled"], false);
+    let erin: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("erin-edits.json")).unwrap()).unwrap();
+    assert_eq!(erin["exercises"][0]["ignored_files"][0], "Cargo.toml");
+    let dave: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("dave-hangs.json")).unwrap()).unwrap();
+    let timeouts =
+        dave["exercises"][0]["tests"].as_array().unwrap().iter().filter(|t| t["status"] == "timeout").count();
+    assert!(timeouts > 0, "the hanging submission times out: {dave:#}");
+    assert!(katas::stray_test_processes().is_empty());
+}
+
+#[test]
+#[serial(grader)]
+fn two_shards_cover_every_submission_exactly_once() {
+    let subs = tempfile::tempdir().unwrap();
+    class(subs.path());
+    let mut seen = Vec::new();
+    for shard in ["1/2", "2/2"] {
+        let out = tempfile::tempdir().unwrap();
+        grader()
+            .args([
+                "batch",
+                &subs.path().to_string_lossy(),
+                "--out",
+                &out.path().to_string_lossy(),
+                "--shard",
+                shard,
+            ])
+            .args(["--exercise", "01", "--test", "both_returns_both_results", "--jobs", "2"])
+            .assert()
+            .success();
+        let mut summary = csv::Reader::from_path(out.path().join("summary.csv")).unwrap();
+        seen.extend(summary.records().map(|r| r.unwrap()[0].to_string()));
+    }
+    seen.sort();
+    assert_eq!(seen, ["alice-perfect", "bob-partial", "carol-broken", "dave-hangs", "erin-edits"]);
+}
+
+#[test]
+#[serial(grader)]
+fn repeat_fails_a_flaky_test_and_counts_its_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut flaky = wrong("sequential");
+    flaky.edit = vec![katas::Edit {
+        file: "lib.rs".into(),
+        find: "(ha.join().expect(\"job a panicked\"), hb.join().expect(\"job b panicked\"))".into(),
+        replace: "let (ra, rb) = (ha.join().expect(\"a\"), hb.join().expect(\"b\"));\n    \
+                  let coin = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() / 1000 % 2;\n    \
+                  assert!(coin == 0, \"unlucky\");\n    (ra, rb)"
+            .into(),
+    }];
+    write_wrong(&flaky, dir.path());
+    let sub = dir.path().to_string_lossy().into_owned();
+    let (report, code) =
+        katas::grade_json(&["--submission", &sub, "01", "both_returns_both_results", "--repeat", "20"]);
+    assert_ne!(code, 0);
+    let t = katas::test(&report, "01-threads", "both_returns_both_results");
+    assert_eq!(t["runs"], 20);
+    let passed = t["passed_runs"].as_u64().unwrap();
+    assert!(passed < 20, "a coin flip passed 20 times running");
+    assert_eq!(t["status"], "fail");
+    assert!(t["message"].as_str().unwrap().starts_with(&format!("passed {passed} of 20 runs")), "{t}");
+    assert_eq!(t["points"], 0);
+}
+
+#[test]
+#[serial(grader)]
+fn private_suites_replace_and_extend_the_shipped_ones() {
+    let private = tempfile::tempdir().unwrap();
+    let suite = |test: &str, body: &str| {
+        format!(
+            "use kit::test;\nfn main() {{ kit::suite(&[test!({test}).points(5)]); }}\nfn {test}() {{ {body} }}\n"
+        )
+    };
+    std::fs::write(
+        private.path().join("01-threads.rs"),
+        suite("instructors_both", "assert_eq!(threads::both(|| 1, || 2), (1, 2));"),
+    )
+    .unwrap();
+    std::fs::write(
+        private.path().join("01-threads.extra.rs"),
+        suite("instructors_extra", "assert_eq!(threads::run_all(vec![|| 7]), vec![7]);"),
+    )
+    .unwrap();
+    let hidden = private.path().to_string_lossy().into_owned();
+    let (report, code) = katas::grade_json(&["--submission", "solutions", "01", "--hidden", &hidden]);
+    assert_eq!(code, 0, "{report:#}");
+    let names: Vec<&str> = report["exercises"][0]["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["instructors_both", "instructors_extra"]);
+    assert_eq!(report["max_score"], 10);
+}
+
+#[test]
+#[serial(grader)]
+fn the_gradescope_package_grades_a_fake_autograder_layout() {
+    let package = tempfile::tempdir().unwrap();
+    let autograder = tempfile::tempdir().unwrap();
+    let source = autograder.path().join("source");
+    grader()
+        .args(["gradescope", &source.to_string_lossy(), "--gradescope-visibility", "after_published"])
+        .assert()
+        .success();
+    for script in ["setup.sh", "run_autograder"] {
+        let ok = Command::new("bash").args(["-n"]).arg(source.join(script)).status().unwrap().success();
+        assert!(ok, "{script} is not valid bash");
+    }
+    write_wrong(&wrong("sequential"), &autograder.path().join("submission"));
+    std::fs::create_dir_all(autograder.path().join("results")).unwrap();
+    let ran = Command::new("bash")
+        .arg(source.join("run_autograder"))
+        .env("AUTOGRADER_ROOT", autograder.path())
+        .env("GRADER_BIN", katas::grader_bin())
+        .env("GRADER_TARGET_DIR", katas::target_dir())
+        .status()
+        .unwrap();
+    assert!(ran.success());
+    let results: Value = serde_json::from_str(
+        &std::fs::read_to_string(autograder.path().join("results/results.json")).unwrap(),
+    )
+    .unwrap();
+    assert_valid("gradescope.schema.json", &results, "results.json");
+    let tests = results["tests"].as_array().unwrap();
+    assert!(tests.iter().all(|t| t["visibility"] == "after_published"));
+    assert!(tests.iter().any(|t| t["status"] == "failed") && tests.iter().any(|t| t["status"] == "passed"));
+    drop(package);
+}
+
+#[test]
+#[serial(grader)]
+fn the_ci_templates_run_commands_that_work() {
+    // The student workflow's grading step, run for real on one kata: it must write JUnit XML.
+    let student =
+        String::from_utf8(grader().args(["ci-template", "student"]).output().unwrap().stdout).unwrap();
+    let step = student.lines().find(|l| l.contains("--format junit")).expect("a JUnit step");
+    let args: Vec<&str> =
+        step.split("grader --").nth(1).unwrap().split('>').next().unwrap().split_whitespace().collect();
+    let out = grader()
+        .args(&args)
+        .args(["--submission", "solutions", "01", "both_returns_both_results"])
+        .output()
+        .unwrap();
+    roxmltree::Document::parse(&String::from_utf8_lossy(&out.stdout))
+        .expect("the student workflow writes JUnit XML");
+    assert!(student.contains("-- list"));
+
+    // The instructor workflow's batch step, with the matrix filled in.
+    let instructor =
+        String::from_utf8(grader().args(["ci-template", "instructor"]).output().unwrap().stdout).unwrap();
+    let step = instructor.lines().find(|l| l.contains(" batch ")).expect("a batch step");
+    let total =
+        instructor.lines().find_map(|l| l.trim().strip_prefix("shard: [")).unwrap().split(',').count();
+    let command = step.split("grader --").nth(1).unwrap().replace("${{ matrix.shard }}", "1");
+    assert!(command.contains(&format!("1/{total}")), "the shard count matches the matrix: {command}");
+    let subs = tempfile::tempdir().unwrap();
+    copy_tree(&root().join("solutions/01-threads"), &subs.path().join("submissions/alice/01-threads"));
+    let args: Vec<&str> = command.split_whitespace().collect();
+    grader()
+        .current_dir(subs.path())
+        .args(&args)
+        .args(["--exercise", "01", "--test", "both_returns_both_results"])
+        .assert()
+        .success();
+    assert!(subs.path().join("grades/summary.csv").is_file());
+}
