@@ -8,7 +8,7 @@ use kit::protocol::TestInfo;
 
 use crate::build::{self, BuildOptions, Built};
 use crate::course::{Course, Exercise, Flavor};
-use crate::model::{ExerciseReport, Report, Status, TestReport};
+use crate::model::{ExerciseReport, Report, Status, TestReport, Timings};
 use crate::run::{self, Event, Planned, RunOptions};
 use crate::stage::{self, Source, StagedExercise};
 use crate::suite_scan;
@@ -43,6 +43,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     let lock = std::fs::File::create(state_dir.join(".lock"))?;
     lock.lock()?; // one grading run at a time per target directory
     let staged = stage::stage(course, &source, &state_dir.join("stage"), req.slot)?;
+    let stage_ms = start.elapsed().as_millis() as u64;
     let build_opts = BuildOptions {
         target_dir: &req.target_dir,
         timeout: Duration::from_secs(course.defaults.build_timeout_secs),
@@ -61,6 +62,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         }
     }
 
+    let run_start = Instant::now();
     // Each test is planned (its suite built) or reported not run (it did not).
     let mut plan = Vec::new();
     let mut listed: Vec<(Exercise, Vec<Listed>, Option<String>)> = Vec::new();
@@ -112,7 +114,13 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         })
         .collect();
     let ignored = staged.ignored.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-    Ok(Report::new(exercises, ignored, start.elapsed().as_millis() as u64, build_ms))
+    let timings = Timings {
+        total: start.elapsed().as_millis() as u64,
+        stage: stage_ms,
+        build: build_ms,
+        run: run_start.elapsed().as_millis() as u64,
+    };
+    Ok(Report::new(exercises, ignored, timings))
 }
 
 /// A test of the report: run in plan order, or not run because its suite did not build.

@@ -79,9 +79,21 @@ pub struct Report {
     pub ignored_files: Vec<String>,
     /// The first exercise, in course order, that is not fully passing.
     pub next: Option<String>,
-    /// Wall time of the whole run, and of its build stage.
+    /// Wall time of the whole run, and of its stages.
     pub duration_ms: u64,
+    pub stage_ms: u64,
     pub build_ms: u64,
+    /// Listing the suites and running the tests.
+    pub run_ms: u64,
+}
+
+/// Where a grading run's time went, in milliseconds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    pub total: u64,
+    pub stage: u64,
+    pub build: u64,
+    pub run: u64,
 }
 
 impl ExerciseReport {
@@ -91,12 +103,7 @@ impl ExerciseReport {
 }
 
 impl Report {
-    pub fn new(
-        exercises: Vec<ExerciseReport>,
-        ignored_files: Vec<String>,
-        duration_ms: u64,
-        build_ms: u64,
-    ) -> Report {
+    pub fn new(exercises: Vec<ExerciseReport>, ignored_files: Vec<String>, t: Timings) -> Report {
         let next = exercises.iter().find(|e| !e.passed()).map(|e| e.dir.clone());
         Report {
             schema_version: SCHEMA_VERSION,
@@ -105,8 +112,10 @@ impl Report {
             exercises,
             ignored_files,
             next,
-            duration_ms,
-            build_ms,
+            duration_ms: t.total,
+            stage_ms: t.stage,
+            build_ms: t.build,
+            run_ms: t.run,
         }
     }
 

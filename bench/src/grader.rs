@@ -1,0 +1,170 @@
+//! How fast the grader gives feedback, measured on a fresh clone of this checkout's HEAD:
+//! cold start, a warm re-grade after an edit against `cargo test` of the same code, the whole
+//! course warm, a batch's marginal cost per submission, and where the time goes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::table::{Row, markdown, median, secs};
+
+/// Runs `cmd` in `dir`, returning its stdout and wall seconds; panics if it could not start.
+fn timed(dir: &Path, program: &str, args: &[&str]) -> (String, f64) {
+    let start = Instant::now();
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("GRADER_TARGET_DIR")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("{program} {args:?}: {e}"));
+    (String::from_utf8_lossy(&out.stdout).into_owned(), start.elapsed().as_secs_f64())
+}
+
+/// `cargo run -q -p grader -- ARGS --format json`: the report and the wall seconds.
+fn grade(clone: &Path, args: &[&str]) -> (Value, f64) {
+    let mut all = vec!["run", "-q", "-p", "grader", "--"];
+    all.extend_from_slice(args);
+    all.extend(["--format", "json"]);
+    let (text, wall) = timed(clone, "cargo", &all);
+    (serde_json::from_str(&text).unwrap_or(Value::Null), wall)
+}
+
+fn ms(report: &Value, key: &str) -> f64 {
+    report[key].as_f64().unwrap_or(0.0) / 1000.0
+}
+
+fn edit(file: &Path, n: usize) {
+    let mut text = std::fs::read_to_string(file).expect("read the file to edit");
+    text.push_str(&format!("\n// benchmark edit {n}\n"));
+    std::fs::write(file, text).expect("write the edit");
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create a folder");
+    for entry in std::fs::read_dir(from).expect("read a folder").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a file");
+        }
+    }
+}
+
+pub fn run(root: &Path) -> String {
+    let work: PathBuf = std::env::temp_dir().join(format!("katas-bench-{}", std::process::id()));
+    let clone = work.join("clone");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).expect("create the work folder");
+    let cloned = Command::new("git").args(["clone", "-q", "--local"]).arg(root).arg(&clone).status();
+    assert!(cloned.is_ok_and(|s| s.success()), "git clone of the checkout failed");
+    let mut rows = Vec::new();
+
+    eprintln!("bench: cold start (fresh clone, empty target directory)...");
+    let (first, cold) = grade(&clone, &[]);
+    rows.push(
+        Row::new("fresh clone to the first report (`cargo run -p grader`, stubs)", secs(cold))
+            .goal("< 120 s")
+            .note(format!("build {:.0} s of it", ms(&first, "build_ms"))),
+    );
+
+    eprintln!("bench: warm re-grade of one kata after an edit...");
+    let lib = clone.join("exercises/01-threads/src/lib.rs");
+    copy_tree(&root.join("solutions/01-threads/src"), &clone.join("exercises/01-threads/src"));
+    grade(&clone, &["01"]);
+    let (mut walls, mut overheads) = (Vec::new(), Vec::new());
+    for n in 0..3 {
+        edit(&lib, n);
+        let (report, wall) = grade(&clone, &["01"]);
+        walls.push(wall);
+        overheads.push(wall - ms(&report, "run_ms"));
+    }
+    let (one, overhead) = (median(&mut walls), median(&mut overheads));
+    let mut floors = Vec::new();
+    timed(&clone, "cargo", &["test", "-q", "-p", "threads"]);
+    for n in 3..6 {
+        edit(&lib, n);
+        floors.push(timed(&clone, "cargo", &["test", "-q", "-p", "threads"]).1);
+    }
+    let floor = median(&mut floors);
+    rows.push(
+        Row::new("re-grade kata 01 after an edit to its src/", secs(one))
+            .goal("overhead < 3 s")
+            .note(format!("{} beyond the hidden tests' own run", secs(overhead))),
+    );
+    rows.push(Row::new(
+        "the floor: `cargo test -p threads` of the same edit (compile + visible tests)",
+        secs(floor),
+    ));
+    rows.push(
+        Row::new("grader overhead against the floor", format!("{:.2}x", overhead / floor))
+            .goal("<= 1.5x")
+            .note("(re-grade minus its tests' run) / floor"),
+    );
+
+    eprintln!("bench: the whole course, warm...");
+    grade(&clone, &["--submission", "solutions"]);
+    let (course, course_wall) = grade(&clone, &["--submission", "solutions"]);
+    rows.push(Row::new("whole course graded warm (reference solutions)", secs(course_wall)).goal("< 60 s"));
+    let report_s = course_wall - ms(&course, "stage_ms") - ms(&course, "build_ms") - ms(&course, "run_ms");
+    rows.push(Row::new(
+        "its split: staging / build / tests / cargo and reporting",
+        format!(
+            "{} / {} / {} / {}",
+            secs(ms(&course, "stage_ms")),
+            secs(ms(&course, "build_ms")),
+            secs(ms(&course, "run_ms")),
+            secs(report_s.max(0.0))
+        ),
+    ));
+
+    eprintln!("bench: a batch of four submissions...");
+    let subs = work.join("submissions");
+    for n in 0..4 {
+        let dir = subs.join(format!("student-{n}/01-threads/src"));
+        copy_tree(&root.join("solutions/01-threads/src"), &dir);
+        edit(&dir.join("lib.rs"), 100 + n);
+    }
+    let out = work.join("grades");
+    timed(&clone, "cargo", &["run", "-q", "-p", "grader", "--", "batch"]);
+    let args = [
+        "run",
+        "-q",
+        "-p",
+        "grader",
+        "--",
+        "batch",
+        &subs.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+        "--exercise",
+        "01",
+    ];
+    let (_, batch_wall) = timed(&clone, "cargo", &args);
+    let csv = std::fs::read_to_string(out.join("summary.csv")).unwrap_or_default();
+    let seconds_col = csv.lines().next().and_then(|h| h.split(',').position(|c| c == "seconds"));
+    let per: Vec<f64> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| seconds_col.and_then(|i| l.split(',').nth(i)).and_then(|s| s.parse().ok()))
+        .collect();
+    if per.len() > 1 {
+        let marginal = median(&mut per[1..].to_vec());
+        rows.push(
+            Row::new("batch: marginal seconds per extra submission (kata 01)", secs(marginal))
+                .note(format!("4 submissions in {}", secs(batch_wall))),
+        );
+    }
+    let _ = std::fs::remove_dir_all(&work);
+    markdown(
+        "The grader",
+        "Measured on a fresh `git clone` of HEAD with its own target directory, so the cold start \
+         compiles everything. 'Overhead' is wall time minus the time the hidden tests themselves \
+         ran (their sleeps and measurements are the point of the tests).",
+        &rows,
+    )
+}

@@ -1,0 +1,26 @@
+//! `cargo run --release -p bench [-- grader|solutions]`: measures, prints the tables and
+//! writes them to docs/benchmarks.md with the machine they came from.
+
+mod grader;
+mod machine;
+mod table;
+
+use std::path::PathBuf;
+
+fn main() {
+    let which = std::env::args().nth(1).unwrap_or_else(|| "all".into());
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("bench/ has a parent").to_path_buf();
+    let mut sections = vec![machine::describe()];
+    if which == "all" || which == "grader" {
+        sections.push(grader::run(&root));
+    }
+    let text = format!(
+        "# Benchmarks\n\nWritten by `cargo run --release -p bench`; rerun it to refresh. Figures are medians of \
+         repeats measured in one run on the machine below.\n\n{}",
+        sections.join("\n")
+    );
+    println!("{text}");
+    let out = root.join("docs/benchmarks.md");
+    std::fs::write(&out, &text).expect("write docs/benchmarks.md");
+    eprintln!("wrote {}", out.display());
+}
