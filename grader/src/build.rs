@@ -61,12 +61,7 @@ pub fn build(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("GRADER_") {
-            cmd.env_remove(key);
-        }
-    }
-    procgroup::own_group(&mut cmd);
+    procgroup::isolate(&mut cmd);
     let mut child = cmd.spawn().context("starting cargo")?;
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");

@@ -5,8 +5,19 @@ use std::time::{Duration, Instant};
 
 use anyhow::Result;
 
+/// Prepares a child the grader does not trust: its own process group, and none of the
+/// grader's own settings (GRADER_*) in its environment, so submissions cannot read them.
+pub fn isolate(cmd: &mut Command) {
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("GRADER_") {
+            cmd.env_remove(key);
+        }
+    }
+    own_group(cmd);
+}
+
 /// Starts the command as the leader of a new process group (Unix).
-pub fn own_group(cmd: &mut Command) {
+fn own_group(cmd: &mut Command) {
     #[cfg(unix)]
     std::os::unix::process::CommandExt::process_group(cmd, 0);
     #[cfg(not(unix))]

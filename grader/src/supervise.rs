@@ -130,12 +130,7 @@ fn supervise(job: &Job) -> Result<Outcome> {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("GRADER_") {
-            cmd.env_remove(key);
-        }
-    }
-    procgroup::own_group(&mut cmd);
+    procgroup::isolate(&mut cmd);
     let start = Instant::now();
     let mut child = cmd.spawn().with_context(|| format!("starting {}", job.program.display()))?;
     {
