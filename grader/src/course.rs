@@ -62,6 +62,10 @@ impl Course {
         let mut course: Course =
             toml::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
         course.root = root.to_path_buf();
+        course.exercises.sort_by_key(|e| e.number);
+        if let Some(w) = course.exercises.windows(2).find(|w| w[0].number == w[1].number) {
+            bail!("{}: two exercises have number {}", file.display(), w[0].number);
+        }
         Ok(course)
     }
 
