@@ -142,3 +142,29 @@ fn edits_outside_src_are_ignored_and_listed() {
         assert!(t["not_implemented"] == true || t["status"] == "skipped", "judged by the real suite: {t}");
     }
 }
+
+#[test]
+#[serial(grader)]
+fn files_a_kata_gives_are_taken_from_the_grader() {
+    // Kata 13 gives src/sync.rs, the facade its loom checks rely on. An edited copy is ignored.
+    let course = std::fs::read_to_string(root().join("grader/course.toml")).unwrap();
+    if !course.contains("given = [\"src/sync.rs\"]") {
+        eprintln!("skipped: no kata gives src/sync.rs in this course");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let kata = dir.path().join("13-spin-lock");
+    katas::copy_tree(&root().join("solutions/13-spin-lock"), &kata);
+    let facade = kata.join("src/sync.rs");
+    let edited = format!(
+        "{}\ncompile_error!(\"an edited facade must never be built\");\n",
+        std::fs::read_to_string(&facade).unwrap()
+    );
+    std::fs::write(&facade, edited).unwrap();
+    let sub = dir.path().to_string_lossy().into_owned();
+    let (report, _) = grade_json(&["--submission", &sub, "13", "spin_lock_guards_the_value"]);
+    let ex = exercise(&report, "13-spin-lock");
+    assert_eq!(ex["compiled"], true, "the trusted facade was used: {ex}");
+    assert_eq!(ex["ignored_files"], serde_json::json!(["src/sync.rs"]));
+    assert_eq!(test(&report, "13-spin-lock", "spin_lock_guards_the_value")["status"], "pass");
+}

@@ -33,6 +33,10 @@ pub struct Exercise {
     /// Has a second hidden suite, `NN-name.loom.rs`, built with `--cfg loom`.
     #[serde(default)]
     pub loom: bool,
+    /// Files under the kata's folder (`src/sync.rs`) that it gives the student and the grader
+    /// always takes from its own checkout.
+    #[serde(default)]
+    pub given: Vec<String>,
 }
 
 impl Exercise {
