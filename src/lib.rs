@@ -274,7 +274,13 @@ pub fn public_api(src: &Path) -> Vec<String> {
                 sig.push_str(&line[..end.unwrap_or(line.len())]);
                 sig.push(' ');
                 if end.is_some() {
-                    let norm = sig.split_whitespace().collect::<Vec<_>>().join(" ");
+                    // A parameter's `mut` is the body's business, not the API's.
+                    let norm = sig
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .replace("(mut ", "(")
+                        .replace(", mut ", ", ");
                     api.push(format!("{rel}: {norm}"));
                     current = None;
                 }
