@@ -301,15 +301,21 @@ fn collect_rs(base: &Path, dir: &Path, out: &mut Vec<String>) {
     }
 }
 
-/// A copy of the course (manifests, grader, katas, solutions) in a temporary git repository,
+/// A copy of the checkout (the files git tracks or would track) in a temporary git repository,
 /// for tests that change a student's files; the grader reads it through GRADER_COURSE_ROOT.
 pub fn course_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    for file in ["Cargo.toml", "Cargo.lock", "rustfmt.toml"] {
-        std::fs::copy(root().join(file), dir.path().join(file)).expect("copy a root file");
-    }
-    for folder in ["grader", "exercises", "solutions", "src"] {
-        copy_tree_skipping_target(&root().join(folder), &dir.path().join(folder));
+    let listed = Command::new("git")
+        .args(["ls-files", "--cached", "--others", "--exclude-standard", "-z"])
+        .current_dir(root())
+        .output()
+        .expect("git ls-files");
+    for file in String::from_utf8_lossy(&listed.stdout).split('\0').filter(|f| !f.is_empty()) {
+        let (from, to) = (root().join(file), dir.path().join(file));
+        if from.is_file() {
+            std::fs::create_dir_all(to.parent().expect("a parent")).expect("create a folder");
+            std::fs::copy(&from, &to).expect("copy a file");
+        }
     }
     for args in [
         &["init", "-q"][..],
@@ -320,21 +326,6 @@ pub fn course_copy() -> tempfile::TempDir {
         assert!(ok, "git {args:?} failed");
     }
     dir
-}
-
-fn copy_tree_skipping_target(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create a folder");
-    for entry in std::fs::read_dir(from).expect("read a folder").flatten() {
-        let name = entry.file_name();
-        if name == "target" {
-            continue;
-        }
-        if entry.file_type().expect("file type").is_dir() {
-            copy_tree_skipping_target(&entry.path(), &to.join(&name));
-        } else {
-            std::fs::copy(entry.path(), to.join(&name)).expect("copy a file");
-        }
-    }
 }
 
 /// The grader on a course copy, building in this checkout's target directory (deps are shared).
