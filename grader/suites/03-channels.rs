@@ -1,0 +1,357 @@
+//! Hidden tests of kata 03: channels. Counts prove every message is handled once, sequence
+//! numbers prove order, a gated worker proves the queue's bound, thread counts prove every
+//! thread is joined, and CPU time proves that waiting threads sleep.
+
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::SeqCst};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use channels::*;
+use kit::{Rendezvous, test};
+
+const STEP: Duration = Duration::from_secs(5);
+/// CPU seconds per wall second allowed while threads wait: sleeping threads use about 0.005, a
+/// thread polling in a loop takes a core (or whatever share a busy machine leaves it).
+const IDLE_CPU: f64 = 0.1;
+
+fn main() {
+    kit::suite(&[
+        test!(counter_counts_every_message)
+            .points(2)
+            .hint("the manager adds every number it receives; `for amount in rx` ends when every sender is dropped, then return the count"),
+        test!(counter_reports_each_count_in_order)
+            .points(2)
+            .hint("after each addition send format!(\"the count is {count}\") to the printer's Sender"),
+        test!(printer_writes_every_line_whole_and_in_order)
+            .points(2)
+            .hint("one thread owns `out`: writeln!(out, \"{line}\") for each line received, flush, then return `out`"),
+        test!(pipeline_handles_every_item_once)
+            .points(2)
+            .hint("each item must be received by exactly one worker; results go to one collector"),
+        test!(pipeline_keeps_per_producer_order)
+            .points(2)
+            .hint("workers finish out of order: send (producer, index, result) and let the collector put each result in its place"),
+        test!(pipeline_workers_run_at_once)
+            .hint("start every worker before waiting for any; a worker must not hold the queue's lock while it works"),
+        test!(queue_never_exceeds_its_bound)
+            .points(3)
+            .hint("mpsc::sync_channel(bound): send blocks while the queue is full, so producers wait for the workers"),
+        test!(shutdown_does_not_hang)
+            .points(2)
+            .hint("drop every Sender you keep (your own original too): the workers' recv() returns Err only once the last one is gone"),
+        test!(shutdown_joins_every_thread)
+            .points(2)
+            .hint("keep every JoinHandle (producers, workers, collector) and join them all before returning"),
+        test!(waiting_workers_use_no_cpu)
+            .points(2)
+            .hint("recv() sleeps until an item arrives; a loop around try_recv() spins and burns a core"),
+        test!(idle_manager_and_printer_use_no_cpu).hint("block in recv() (or a `for` over the receiver); never poll"),
+    ]);
+}
+
+/// Drains a channel the test owns, as the printer would, and gives back every line.
+fn collect_lines() -> (mpsc::Sender<String>, std::thread::JoinHandle<Vec<String>>) {
+    let (tx, rx) = mpsc::channel();
+    (tx, std::thread::spawn(move || rx.into_iter().collect()))
+}
+
+fn counter_counts_every_message() {
+    let (sink, lines) = collect_lines();
+    let (tx, manager) = spawn_counter(sink);
+    std::thread::scope(|s| {
+        for t in 0..8u64 {
+            let tx = tx.clone();
+            s.spawn(move || {
+                for _ in 0..5_000 {
+                    tx.send(1).expect("the manager hung up");
+                }
+                tx.send(t).expect("the manager hung up");
+            });
+        }
+    });
+    tx.send(1_000).expect("the manager hung up");
+    drop(tx);
+    let total = kit::within(STEP, "joining the manager after every sender was dropped", move || {
+        manager.join().expect("the manager panicked")
+    });
+    let want = 8 * 5_000 + (0..8).sum::<u64>() + 1_000;
+    kit::figure("final count", total as f64, "");
+    kit::at_most("final count off by", total.abs_diff(want) as f64, 0.0, "");
+    let lines = kit::within(STEP, "the manager dropping its printer Sender", move || lines.join().unwrap());
+    assert_eq!(lines.len(), 8 * 5_001 + 1, "one printed line per number received");
+}
+
+fn counter_reports_each_count_in_order() {
+    let (sink, lines) = collect_lines();
+    let (tx, manager) = spawn_counter(sink);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            let tx = tx.clone();
+            s.spawn(move || {
+                for _ in 0..2_000 {
+                    tx.send(1).expect("the manager hung up");
+                }
+            });
+        }
+    });
+    drop(tx);
+    let total =
+        kit::within(STEP, "joining the manager", move || manager.join().expect("the manager panicked"));
+    assert_eq!(total, 8_000);
+    let lines = kit::within(STEP, "the manager dropping its printer Sender", move || lines.join().unwrap());
+    assert_eq!(lines.len(), 8_000, "one line per message");
+    for (i, line) in lines.iter().enumerate() {
+        let want = format!("the count is {}", i + 1);
+        assert_eq!(line, &want, "line {} of what the manager sent to the printer", i + 1);
+    }
+}
+
+fn printer_writes_every_line_whole_and_in_order() {
+    const PRODUCERS: usize = 6;
+    const LINES: usize = 1_000;
+    let (tx, printer) = spawn_printer(Vec::<u8>::new());
+    std::thread::scope(|s| {
+        for p in 0..PRODUCERS {
+            let tx = tx.clone();
+            s.spawn(move || {
+                for i in 0..LINES {
+                    tx.send(format!("producer {p} line {i} {}", "=".repeat(i % 50)))
+                        .expect("the printer hung up");
+                }
+            });
+        }
+    });
+    drop(tx);
+    let out = kit::within(STEP, "joining the printer", move || printer.join().expect("the printer panicked"));
+    let text = String::from_utf8(out).expect("the output is UTF-8");
+    assert!(text.ends_with('\n'), "every line ends with a newline");
+    let mut next = [0usize; PRODUCERS];
+    let mut count = 0;
+    for line in text.lines() {
+        let parts: Vec<&str> = line.split(' ').collect();
+        let parsed = match parts.as_slice() {
+            ["producer", p, "line", i, bar] => p
+                .parse::<usize>()
+                .ok()
+                .zip(i.parse::<usize>().ok())
+                .filter(|(p, i)| *p < PRODUCERS && bar.len() == i % 50 && bar.chars().all(|c| c == '=')),
+            _ => None,
+        };
+        let Some((p, i)) = parsed else { panic!("a line was not printed whole: {line:?}") };
+        assert_eq!(i, next[p], "producer {p}'s lines are out of order or repeated");
+        next[p] += 1;
+        count += 1;
+    }
+    assert_eq!(count, PRODUCERS * LINES, "every line printed once");
+}
+
+/// Producers that count the items taken from them, for the bound and shutdown tests.
+fn counted(n: usize, base: usize, taken: &Arc<AtomicUsize>) -> impl Iterator<Item = usize> + Send + 'static {
+    let taken = Arc::clone(taken);
+    (0..n).map(move |i| {
+        taken.fetch_add(1, SeqCst);
+        base + i
+    })
+}
+
+fn pipeline_handles_every_item_once() {
+    const PER: usize = 2_000;
+    let calls: Arc<Vec<AtomicU32>> = Arc::new((0..3 * PER).map(|_| AtomicU32::new(0)).collect());
+    let producers: Vec<Vec<usize>> = (0..3).map(|p| (p * PER..(p + 1) * PER).collect()).collect();
+    let seen = Arc::clone(&calls);
+    let out = kit::within(STEP, "the pipeline", move || {
+        pipeline(producers, 4, 8, move |x: usize| {
+            seen[x].fetch_add(1, SeqCst);
+            x as u64 * 3
+        })
+    });
+    let twice = calls.iter().filter(|c| c.load(SeqCst) > 1).count();
+    let never = calls.iter().filter(|c| c.load(SeqCst) == 0).count();
+    kit::at_most("items worked on more than once", twice as f64, 0.0, "items");
+    kit::at_most("items never worked on", never as f64, 0.0, "items");
+    assert_eq!(out.len(), 3, "one Vec of results per producer");
+    let mut results: Vec<u64> = out.into_iter().flatten().collect();
+    results.sort_unstable();
+    assert_eq!(results, (0..3 * PER as u64).map(|x| x * 3).collect::<Vec<_>>(), "every result, once");
+}
+
+fn pipeline_keeps_per_producer_order() {
+    // Lanes of different lengths, one empty; some items are slow, so workers finish out of order.
+    let lengths = [500usize, 0, 37, 800];
+    let producers: Vec<Vec<(usize, usize)>> =
+        lengths.iter().enumerate().map(|(p, &n)| (0..n).map(|i| (p, i)).collect()).collect();
+    let out = kit::within(STEP, "the pipeline", move || {
+        pipeline(producers, 4, 3, |(p, i): (usize, usize)| {
+            if (i * 7 + p) % 23 == 0 {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            format!("{p}:{i}")
+        })
+    });
+    assert_eq!(out.len(), lengths.len(), "one Vec of results per producer, empty ones too");
+    for (p, lane) in out.iter().enumerate() {
+        let want: Vec<String> = (0..lengths[p]).map(|i| format!("{p}:{i}")).collect();
+        assert_eq!(lane, &want, "producer {p}'s results must come back in its order");
+    }
+}
+
+fn pipeline_workers_run_at_once() {
+    const WORKERS: usize = 4;
+    let latch = Arc::new(Rendezvous::new(WORKERS, Duration::from_secs(3)));
+    let inside = Arc::clone(&latch);
+    let out = kit::within(STEP, "the pipeline", move || {
+        pipeline(vec![(0..8u32).collect::<Vec<_>>()], WORKERS, 8, move |x| {
+            inside.wait();
+            x
+        })
+    });
+    kit::at_least("workers working at once", latch.most_inside() as f64, WORKERS as f64, "workers");
+    assert_eq!(out, vec![(0..8).collect::<Vec<u32>>()]);
+}
+
+/// A gate the test opens; waiting at it gives up after a while so a test never hangs.
+#[derive(Default)]
+struct Gate {
+    open: Mutex<bool>,
+    opened: Condvar,
+}
+
+impl Gate {
+    fn wait(&self) {
+        let guard = self.open.lock().unwrap();
+        let _ = self.opened.wait_timeout_while(guard, STEP, |open| !*open).unwrap();
+    }
+    fn open(&self) {
+        *self.open.lock().unwrap() = true;
+        self.opened.notify_all();
+    }
+}
+
+fn queue_never_exceeds_its_bound() {
+    const PRODUCERS: usize = 2;
+    const WORKERS: usize = 2;
+    const BOUND: usize = 4;
+    const PER: usize = 500;
+    let taken = Arc::new(AtomicUsize::new(0));
+    let working = Arc::new(AtomicUsize::new(0));
+    let gate = Arc::new(Gate::default());
+    let producers: Vec<_> = (0..PRODUCERS).map(|p| counted(PER, p * PER, &taken)).collect();
+    let (w, g) = (Arc::clone(&working), Arc::clone(&gate));
+    let run = std::thread::spawn(move || {
+        pipeline(producers, WORKERS, BOUND, move |x| {
+            w.fetch_add(1, SeqCst);
+            g.wait();
+            x
+        })
+    });
+    // With the workers held at the gate, the producers run ahead until the queue is full and
+    // every producer is blocked in send. Wait until nothing more is taken for 0.3 s.
+    let until = Instant::now() + Duration::from_secs(3);
+    let mut last = (usize::MAX, Instant::now());
+    while Instant::now() < until && !run.is_finished() {
+        let now = taken.load(SeqCst);
+        if now != last.0 {
+            last = (now, Instant::now());
+        } else if last.1.elapsed() > Duration::from_millis(300) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let (taken_now, working_now) = (taken.load(SeqCst), working.load(SeqCst));
+    gate.open();
+    let out = kit::within(STEP, "the pipeline, after the gate opened", move || match run.join() {
+        Ok(out) => out,
+        Err(panic) => std::panic::resume_unwind(panic),
+    });
+    // Taken from the producers but not yet being worked on: in the queue, or in a producer's
+    // hand while it waits for room.
+    let waiting = taken_now.saturating_sub(working_now);
+    kit::at_most(
+        "items waiting for a worker (queue + one per blocked producer)",
+        waiting as f64,
+        (BOUND + PRODUCERS) as f64,
+        "items",
+    );
+    kit::at_least("workers busy while the queue filled", working_now as f64, 1.0, "workers");
+    let flat: Vec<usize> = out.into_iter().flatten().collect();
+    assert_eq!(flat, (0..PRODUCERS * PER).collect::<Vec<_>>(), "every item, in order");
+}
+
+fn shutdown_does_not_hang() {
+    let cases: [(&str, Vec<Vec<u8>>, usize, usize); 6] = [
+        ("no producers", vec![], 2, 2),
+        ("every producer empty", vec![vec![], vec![]], 3, 2),
+        ("more workers than items", vec![vec![1, 2]], 8, 4),
+        ("a queue of size 0 (a rendezvous)", vec![vec![1, 2, 3], vec![4, 5, 6]], 2, 0),
+        ("0 workers, which counts as 1", vec![vec![7, 8]], 0, 1),
+        ("one worker, one slot", (0..4).map(|p| (p * 10..p * 10 + 10).collect()).collect(), 1, 1),
+    ];
+    for (what, producers, workers, bound) in cases {
+        let want: Vec<Vec<u16>> =
+            producers.iter().map(|l| l.iter().map(|&x| x as u16 + 1).collect()).collect();
+        let got = kit::within(STEP, &format!("the pipeline with {what}"), move || {
+            pipeline(producers, workers, bound, |x: u8| x as u16 + 1)
+        });
+        assert_eq!(got, want, "the pipeline with {what}");
+    }
+    let (printer, printed) = spawn_printer(Vec::new());
+    let (tx, manager) = spawn_counter(printer);
+    tx.send(2).expect("the manager hung up");
+    drop(tx);
+    let total = kit::within(STEP, "joining the manager after its last sender was dropped", move || {
+        manager.join().expect("the manager panicked")
+    });
+    assert_eq!(total, 2);
+    let out = kit::within(STEP, "joining the printer after its last sender was dropped", move || {
+        printed.join().expect("the printer panicked")
+    });
+    assert_eq!(String::from_utf8_lossy(&out), "the count is 2\n");
+}
+
+fn shutdown_joins_every_thread() {
+    let Some(baseline) = kit::procs::thread_count() else { kit::skip("counting threads needs Linux") };
+    for (workers, bound) in [(3, 2), (1, 0), (6, 10)] {
+        let producers = vec![0..50u32, 100..130, 0..0];
+        let out = kit::within(STEP, "the pipeline", move || pipeline(producers, workers, bound, |x| x + 1));
+        assert_eq!(out[1], (101..131).collect::<Vec<_>>());
+    }
+    let left = kit::procs::settle_threads(baseline, Duration::from_secs(1)).unwrap_or(baseline);
+    kit::at_most(
+        "threads still alive after pipeline returned",
+        left.saturating_sub(baseline) as f64,
+        0.0,
+        "threads",
+    );
+}
+
+fn waiting_workers_use_no_cpu() {
+    let Some(meter) = kit::CpuMeter::start() else { kit::skip("CPU time cannot be read here") };
+    // Two slow producers: the workers spend most of the run waiting on an empty queue.
+    let slow = |base: u32| {
+        (0..3).map(move |i| {
+            std::thread::sleep(Duration::from_millis(150));
+            base + i
+        })
+    };
+    let out = kit::within(STEP, "the pipeline", move || pipeline(vec![slow(0), slow(10)], 4, 2, |x| x));
+    let span = meter.stop();
+    assert_eq!(out, vec![vec![0, 1, 2], vec![10, 11, 12]]);
+    kit::at_most("CPU seconds per wall second while workers waited", span.parallelism(), IDLE_CPU, "x");
+}
+
+fn idle_manager_and_printer_use_no_cpu() {
+    let (printer, printed) = spawn_printer(Vec::new());
+    let (tx, manager) = spawn_counter(printer);
+    let meter = kit::CpuMeter::start();
+    std::thread::sleep(Duration::from_millis(400));
+    let span = meter.map(|m| m.stop());
+    tx.send(5).expect("the manager hung up");
+    drop(tx);
+    let total =
+        kit::within(STEP, "joining the manager", move || manager.join().expect("the manager panicked"));
+    assert_eq!(total, 5);
+    kit::within(STEP, "joining the printer", move || printed.join().expect("the printer panicked"));
+    let Some(span) = span else { kit::skip("CPU time cannot be read here") };
+    kit::at_most("CPU seconds per wall second while nothing was sent", span.parallelism(), IDLE_CPU, "x");
+}

@@ -1,0 +1,273 @@
+//! Hidden tests of kata 04: thread pool. Worker counts are proved with a gauge and thread ids,
+//! concurrency with a rendezvous; the clock is read only for idle CPU and for 100 000 tiny jobs.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use kit::{Gauge, Rendezvous, test};
+use thread_pool::*;
+
+const MEET: Duration = Duration::from_secs(3);
+/// How long a test waits for jobs that should have finished long before.
+const PATIENCE: Duration = Duration::from_secs(6);
+
+fn main() {
+    kit::suite(&[
+        test!(execute_runs_every_job).hint("every job pushed by execute must be taken and run by a worker"),
+        test!(exactly_n_workers)
+            .points(3)
+            .hint("start exactly n threads in new() and run every job on one of them: no thread per job, no job on the caller's thread"),
+        test!(n_jobs_run_at_once)
+            .points(2)
+            .hint("n workers should run n jobs at the same time: release the queue's lock before running a job"),
+        test!(submit_returns_the_result).hint("send the job's value back through a channel; join() receives it"),
+        test!(a_panicking_job_comes_back_as_an_error)
+            .points(2)
+            .hint("run the job under std::panic::catch_unwind and send Err(JobPanicked) with the payload's &str or String"),
+        test!(map_keeps_input_order)
+            .points(2)
+            .hint("submit every item first, keep the handles in item order, then join them in that order"),
+        test!(drop_runs_every_queued_job)
+            .points(3)
+            .hint("on drop, let the workers empty the queue before they leave, and join them"),
+        test!(drop_joins_the_workers).hint("Drop must join every worker thread before it returns"),
+        test!(survives_a_panic_storm)
+            .points(3)
+            .hint("a worker must catch the panic of any job it runs (catch_unwind), or the pool shrinks"),
+        test!(idle_pool_uses_no_cpu)
+            .points(2)
+            .timing()
+            .hint("idle workers must sleep (Condvar::wait or a blocking recv), not poll the queue in a loop"),
+        test!(many_tiny_jobs_are_fast)
+            .points(2)
+            .timing()
+            .hint("a job should cost a push and a pop: no thread per job, no sleeping to wait for work"),
+    ]);
+}
+
+/// Waits until `n` values arrive on `rx`, failing with `what` if they do not come in time.
+fn collect<T>(rx: &mpsc::Receiver<T>, n: usize, what: &str) -> Vec<T> {
+    let until = Instant::now() + PATIENCE;
+    let mut got = Vec::with_capacity(n);
+    while got.len() < n {
+        let left = until.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(v) => got.push(v),
+            Err(_) => {
+                panic!("{what}: only {} of {n} jobs finished within {} s", got.len(), PATIENCE.as_secs())
+            }
+        }
+    }
+    got
+}
+
+fn execute_runs_every_job() {
+    let pool = ThreadPool::new(3);
+    let (tx, rx) = mpsc::channel();
+    for i in 0..200usize {
+        let tx = tx.clone();
+        pool.execute(move || tx.send(i).expect("the test is listening"));
+    }
+    let mut got = collect(&rx, 200, "execute");
+    got.sort_unstable();
+    assert_eq!(got, (0..200).collect::<Vec<_>>(), "every job exactly once");
+    assert!(rx.recv_timeout(Duration::from_millis(50)).is_err(), "a job ran twice");
+}
+
+fn exactly_n_workers() {
+    const N: usize = 4;
+    let caller = std::thread::current().id();
+    let pool = ThreadPool::new(N);
+    let gauge = Arc::new(Gauge::new());
+    let (tx, rx) = mpsc::channel();
+    for _ in 0..4 * N {
+        let (gauge, tx) = (gauge.clone(), tx.clone());
+        pool.execute(move || {
+            let _inside = gauge.enter();
+            std::thread::sleep(Duration::from_millis(50));
+            let _ = tx.send(std::thread::current().id());
+        });
+    }
+    let ids: HashSet<_> = collect(&rx, 4 * N, "16 jobs of 50 ms on 4 workers").into_iter().collect();
+    if ids.contains(&caller) {
+        panic!("jobs ran on the thread that called execute: they must run on the pool's workers");
+    }
+    kit::at_most("jobs running at once (16 queued, 4 workers)", gauge.peak() as f64, N as f64, "jobs");
+    kit::at_least("jobs running at once (16 queued, 4 workers)", gauge.peak() as f64, N as f64, "jobs");
+    kit::at_most("distinct threads that ran the jobs", ids.len() as f64, N as f64, "threads");
+    kit::at_least("distinct threads that ran the jobs", ids.len() as f64, N as f64, "threads");
+}
+
+fn n_jobs_run_at_once() {
+    const N: usize = 4;
+    let pool = ThreadPool::new(N);
+    let latch = Arc::new(Rendezvous::new(N, MEET));
+    let handles: Vec<_> = (0..N)
+        .map(|_| {
+            let latch = latch.clone();
+            pool.submit(move || latch.wait())
+        })
+        .collect();
+    let opened = kit::within(PATIENCE, "joining the rendezvous jobs", move || {
+        handles.into_iter().map(|h| h.join().expect("a rendezvous job panicked")).collect::<Vec<_>>()
+    });
+    kit::at_least("jobs inside the rendezvous at once", latch.most_inside() as f64, N as f64, "jobs");
+    assert!(opened.iter().all(|o| *o), "the rendezvous opened, yet a job saw it shut");
+}
+
+fn submit_returns_the_result() {
+    let pool = ThreadPool::new(2);
+    let a = pool.submit(|| 6 * 7);
+    let b = pool.submit(|| String::from("pooled"));
+    let c = pool.submit(|| vec![1u8, 2, 3]);
+    assert_eq!(c.join(), Ok(vec![1, 2, 3]));
+    assert_eq!(a.join(), Ok(42));
+    assert_eq!(b.join(), Ok("pooled".to_string()));
+}
+
+fn a_panicking_job_comes_back_as_an_error() {
+    let pool = ThreadPool::new(2);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let a = pool.submit(|| -> u32 { panic!("job a failed") });
+        let b = pool.submit(|| -> u32 { panic!("{}", String::from("job b failed too")) });
+        let c = pool.submit(|| 3u32);
+        (a.join(), b.join(), c.join())
+    }))
+    .unwrap_or_else(|_| panic!("a job's panic reached the caller: join must return it as Err"));
+    assert_eq!(outcome.0, Err(JobPanicked { message: "job a failed".into() }), "a &str panic message");
+    assert_eq!(outcome.1, Err(JobPanicked { message: "job b failed too".into() }), "a String panic message");
+    assert_eq!(outcome.2, Ok(3), "the other jobs' results still arrive");
+}
+
+fn map_keeps_input_order() {
+    let pool = ThreadPool::new(4);
+    let gauge = Arc::new(Gauge::new());
+    let g = gauge.clone();
+    // Later items finish first, so completion order is not item order.
+    let got = pool.map(0..12u64, move |x| {
+        let _inside = g.enter();
+        std::thread::sleep(Duration::from_millis((12 - x) * 5));
+        format!("item {x}")
+    });
+    let want: Vec<String> = (0..12).map(|x| format!("item {x}")).collect();
+    assert_eq!(got, want, "results must follow the order of the items, not the order they finished in");
+    assert!(pool.map(Vec::<u8>::new(), |x| x).is_empty(), "no items, no results");
+    kit::at_least("map jobs running at once on 4 workers", gauge.peak() as f64, 2.0, "jobs");
+    kit::at_most("map jobs running at once on 4 workers", gauge.peak() as f64, 4.0, "jobs");
+}
+
+fn drop_runs_every_queued_job() {
+    let done = Arc::new(AtomicUsize::new(0));
+    let pool = ThreadPool::new(2);
+    for _ in 0..20 {
+        let done = done.clone();
+        pool.execute(move || {
+            std::thread::sleep(Duration::from_millis(10));
+            done.fetch_add(1, SeqCst);
+        });
+    }
+    // Dropped with most of the 20 jobs still queued; drop must run them all before returning.
+    kit::within(PATIENCE, "dropping the pool", move || drop(pool));
+    kit::at_least("jobs finished when drop returned", done.load(SeqCst) as f64, 20.0, "jobs");
+}
+
+fn drop_joins_the_workers() {
+    let Some(baseline) = kit::procs::thread_count() else { kit::skip("counting threads needs Linux") };
+    let pool = ThreadPool::new(5);
+    let started = kit::procs::thread_count().unwrap_or(baseline);
+    kit::at_least(
+        "threads started by ThreadPool::new(5)",
+        (started - baseline.min(started)) as f64,
+        5.0,
+        "threads",
+    );
+    // Every worker runs a job, then goes back to waiting for work: drop must wake them all.
+    let latch = Arc::new(Rendezvous::new(5, MEET));
+    let handles: Vec<_> = (0..5)
+        .map(|_| {
+            let latch = latch.clone();
+            pool.submit(move || latch.wait())
+        })
+        .collect();
+    kit::within(PATIENCE, "five jobs on five workers", move || {
+        for h in handles {
+            let _ = h.join();
+        }
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    drop(pool);
+    // Joined threads leave the task list a moment after join returns: allow that moment only.
+    let left = kit::procs::settle_threads(baseline, Duration::from_millis(500)).unwrap_or(baseline);
+    kit::at_most(
+        "worker threads still alive after the pool was dropped",
+        (left - baseline.min(left)) as f64,
+        0.0,
+        "threads",
+    );
+}
+
+fn survives_a_panic_storm() {
+    const N: usize = 4;
+    let pool = ThreadPool::new(N);
+    for i in 0..1000 {
+        pool.execute(move || panic!("storm job {i}"));
+    }
+    let latch = Arc::new(Rendezvous::new(N, MEET));
+    let handles: Vec<_> = (0..N)
+        .map(|_| {
+            let latch = latch.clone();
+            pool.submit(move || latch.wait())
+        })
+        .collect();
+    kit::within(PATIENCE, "jobs submitted after 1000 panicking jobs", move || {
+        for h in handles {
+            let _ = h.join();
+        }
+    });
+    kit::at_least(
+        "jobs running at once after 1000 panics (4 workers)",
+        latch.most_inside() as f64,
+        N as f64,
+        "jobs",
+    );
+}
+
+fn idle_pool_uses_no_cpu() {
+    let pool = ThreadPool::new(4);
+    // Every worker has started and gone idle once this has run.
+    let warmup: Vec<_> = (0..8).map(|i| pool.submit(move || i)).collect();
+    for h in warmup {
+        h.join().expect("a warm-up job");
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    let meter = kit::CpuMeter::start().unwrap_or_else(|| kit::skip("CPU time cannot be read here"));
+    std::thread::sleep(Duration::from_millis(400));
+    let idle = meter.stop().parallelism();
+    kit::at_most("CPU seconds per wall second while 4 workers wait for jobs", idle, 0.2, "x");
+    // Still alive after idling.
+    assert_eq!(pool.submit(|| 5).join(), Ok(5));
+}
+
+fn many_tiny_jobs_are_fast() {
+    const JOBS: usize = 100_000;
+    let pool = ThreadPool::new(4);
+    let done = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = mpsc::channel();
+    let start = Instant::now();
+    for _ in 0..JOBS {
+        let (done, tx) = (done.clone(), tx.clone());
+        pool.execute(move || {
+            if done.fetch_add(1, SeqCst) + 1 == JOBS {
+                let _ = tx.send(());
+            }
+        });
+    }
+    if rx.recv_timeout(Duration::from_secs(8)).is_err() {
+        panic!("only {} of {JOBS} tiny jobs finished within 8 s", done.load(SeqCst));
+    }
+    let took = start.elapsed().as_secs_f64();
+    // The reference takes 0.04 to 0.2 s here (debug build, one core kept busy): 1.5 s is headroom.
+    kit::at_most("100 000 tiny jobs took", took, 1.5, "s");
+}

@@ -1,0 +1,376 @@
+//! Hidden tests of kata 05: parallel iterators. Answers are checked against sequential
+//! versions written here; that the work spreads over threads is proved by per-thread CPU time
+//! and by which threads run the comparisons; only the last test compares CPU with wall time.
+
+use std::cell::Cell;
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::thread::{self, ThreadId};
+use std::time::Duration;
+
+use kit::test;
+use parallel_iterators::*;
+
+fn main() {
+    kit::suite(&[
+        test!(sum_of_squares_matches_sequential)
+            .points(2)
+            .hint("square every x in 0..n as a u128 (x * x overflows u64 for large x) and add them all"),
+        test!(sum_of_squares_uses_several_threads)
+            .points(2)
+            .hint("(0..n).into_par_iter() spreads the work over the pool; (0..n).into_iter() keeps it on one thread"),
+        test!(word_frequencies_match_sequential)
+            .points(2)
+            .hint("a word is a run of char::is_alphabetic characters, lower-cased; every other character separates words"),
+        test!(word_frequencies_use_several_threads)
+            .points(2)
+            .hint("split the text with a parallel iterator (par_split_whitespace, par_lines), fold into a HashMap per thread, reduce"),
+        test!(merge_sort_matches_sequential)
+            .points(2)
+            .hint("split at the middle, sort both halves, merge; the merge must take every element exactly once"),
+        test!(merge_sort_is_stable)
+            .points(2)
+            .hint("when the two heads compare equal, take the one from the left half: it came first"),
+        test!(merge_sort_uses_several_threads)
+            .points(2)
+            .hint("sort the two halves with rayon::join(|| sort(left), || sort(right)) so another thread can take one"),
+        test!(with_threads_uses_that_many_threads)
+            .points(2)
+            .hint("ThreadPoolBuilder::new().num_threads(threads).build(), then pool.install(work)"),
+        test!(parallel_sum_uses_the_cores)
+            .points(3)
+            .timing()
+            .deadline(Duration::from_secs(20))
+            .hint("computing work speeds up only if it runs on several cores at once: use a parallel iterator"),
+    ]);
+}
+
+// ---------- sequential references ----------
+
+fn squares_formula(n: u64) -> u128 {
+    let n = u128::from(n);
+    if n == 0 { 0 } else { (n - 1) * n * (2 * n - 1) / 6 }
+}
+
+fn squares_loop(n: u64) -> u128 {
+    (0..n).map(|x| u128::from(x) * u128::from(x)).sum()
+}
+
+fn words_sequential(text: &str) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for word in text.split(|c: char| !c.is_alphabetic()).filter(|w| !w.is_empty()) {
+        *counts.entry(word.to_lowercase()).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// A text of `words` pseudo-random words with mixed case, punctuation and line breaks.
+fn sample_text(words: usize) -> String {
+    const VOCAB: [&str; 12] =
+        ["the", "Tree", "pool", "THREAD", "rayon", "Café", "naïve", "sum", "of", "squares", "x", "gil"];
+    const GAPS: [&str; 6] = [" ", "  ", ", ", ".\n", "\t", "-"];
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut text = String::with_capacity(words * 8);
+    for _ in 0..words {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        text.push_str(VOCAB[(state % 12) as usize]);
+        text.push_str(GAPS[((state >> 8) % 6) as usize]);
+    }
+    text
+}
+
+fn pseudo_random(len: usize, seed: u64, modulo: u64) -> Vec<u64> {
+    let mut state = seed | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % modulo
+        })
+        .collect()
+}
+
+// ---------- per-thread CPU time ----------
+
+/// CPU time the calling thread has used, from the kernel's scheduler statistics (brought up to
+/// date when the thread last left a core, so read it from threads that have slept since).
+fn thread_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// Runs `work` on a fresh pool of `threads` threads and returns its value with the CPU seconds
+/// each pool thread spent meanwhile.
+fn cpu_per_thread<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> (R, Vec<f64>) {
+    if thread_cpu().is_none() {
+        kit::skip("per-thread CPU time cannot be read here (/proc/thread-self/schedstat)");
+    }
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("build a test pool");
+    let before = pool.broadcast(|_| thread_cpu().unwrap_or_default());
+    let value = pool.install(work);
+    let after = pool.broadcast(|_| thread_cpu().unwrap_or_default());
+    let spent = before.iter().zip(&after).map(|(b, a)| a.saturating_sub(*b).as_secs_f64()).collect();
+    (value, spent)
+}
+
+/// Fails unless at least two threads each did a fair share (a fifth) of the CPU work.
+fn require_shared(what: &str, spent: &[f64]) {
+    let total: f64 = spent.iter().sum();
+    if total == 0.0 {
+        kit::skip("the kernel recorded no CPU time for the pool's threads");
+    }
+    for (i, s) in spent.iter().enumerate() {
+        kit::figure(&format!("CPU seconds on pool thread {i}"), *s, "s");
+    }
+    let sharing = spent.iter().filter(|s| **s >= 0.2 * total).count();
+    kit::at_least(
+        &format!("{what}: pool threads that each did a fifth of the work"),
+        sharing as f64,
+        2.0,
+        "threads",
+    );
+}
+
+// ---------- the tests ----------
+
+fn sum_of_squares_matches_sequential() {
+    for n in [0u64, 1, 2, 3, 10, 1000, 65_537, 1_000_003] {
+        assert_eq!(sum_of_squares(n), squares_formula(n), "sum of x*x for x in 0..{n}");
+    }
+    assert_eq!(squares_loop(1000), squares_formula(1000), "the test's own references agree");
+}
+
+fn sum_of_squares_uses_several_threads() {
+    const N: u64 = 12_000_000;
+    let (got, spent) = cpu_per_thread(2, || sum_of_squares(N));
+    assert_eq!(got, squares_formula(N));
+    require_shared("sum_of_squares on a pool of 2", &spent);
+}
+
+fn word_frequencies_match_sequential() {
+    let cases = [
+        String::new(),
+        "word".to_string(),
+        "   ".to_string(),
+        "The cat, the hat.\nTHE END".to_string(),
+        "don't stop-me now: abc123def\t\tCafé CAFÉ café".to_string(),
+        sample_text(20_000),
+    ];
+    for text in &cases {
+        let want = words_sequential(text);
+        let got = word_frequencies(text);
+        if got != want {
+            let mut diff: Vec<String> = want
+                .iter()
+                .filter(|(w, n)| got.get(*w) != Some(n))
+                .map(|(w, n)| format!("{w:?}: {n} expected, {:?} counted", got.get(w)))
+                .chain(
+                    got.keys()
+                        .filter(|w| !want.contains_key(*w))
+                        .map(|w| format!("{w:?} is not a word here")),
+                )
+                .take(5)
+                .collect();
+            diff.sort();
+            let shown: String = text.chars().take(60).collect();
+            panic!("wrong counts for the text {shown:?}:\n  {}", diff.join("\n  "));
+        }
+    }
+}
+
+fn word_frequencies_use_several_threads() {
+    let text = sample_text(500_000);
+    let want = words_sequential(&text);
+    let (got, spent) = cpu_per_thread(2, || word_frequencies(&text));
+    assert!(got == want, "word counts differ from the sequential count");
+    require_shared("word_frequencies on a pool of 2", &spent);
+}
+
+fn merge_sort_matches_sequential() {
+    for len in [0usize, 1, 2, 3, 17, 1000, 4097, 100_000] {
+        let mut v = pseudo_random(len, len as u64 + 7, 1_000_000);
+        let mut want = v.clone();
+        want.sort();
+        merge_sort(&mut v);
+        assert!(v == want, "{len} numbers are not sorted (or some were lost or duplicated)");
+    }
+    let mut words: Vec<String> =
+        ["pear", "apple", "fig", "apple", "kiwi"].iter().map(|s| s.to_string()).collect();
+    merge_sort(&mut words);
+    assert_eq!(words, ["apple", "apple", "fig", "kiwi", "pear"]);
+}
+
+/// Compared by `key` only; `seq` is where the element started.
+#[derive(Clone, Debug)]
+struct Keyed {
+    key: u64,
+    seq: usize,
+}
+impl PartialEq for Keyed {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+impl Eq for Keyed {}
+impl PartialOrd for Keyed {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Keyed {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+fn merge_sort_is_stable() {
+    for (len, keys) in [(10usize, 3u64), (5000, 7), (200_000, 16)] {
+        let mut v: Vec<Keyed> = pseudo_random(len, 99, keys)
+            .into_iter()
+            .enumerate()
+            .map(|(seq, key)| Keyed { key, seq })
+            .collect();
+        let mut want = v.clone();
+        want.sort(); // the standard library's sort is stable
+        merge_sort(&mut v);
+        if let Some(i) = (0..len).find(|&i| v[i].key != want[i].key || v[i].seq != want[i].seq) {
+            panic!(
+                "{len} elements, keys 0..{keys}: at position {i} expected key {} from position {}, found key {} from position {}: equal elements must keep their order",
+                want[i].key, want[i].seq, v[i].key, v[i].seq
+            );
+        }
+    }
+}
+
+static COMPARING: Mutex<Vec<ThreadId>> = Mutex::new(Vec::new());
+thread_local! {
+    static NOTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// A number whose comparisons note which threads made them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Spy(u64);
+impl PartialOrd for Spy {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Spy {
+    fn cmp(&self, other: &Self) -> Ordering {
+        NOTED.with(|noted| {
+            if !noted.replace(true) {
+                COMPARING.lock().unwrap_or_else(|p| p.into_inner()).push(thread::current().id());
+            }
+        });
+        self.0.cmp(&other.0)
+    }
+}
+
+fn merge_sort_uses_several_threads() {
+    let mut v: Vec<Spy> = pseudo_random(200_000, 5, u64::MAX).into_iter().map(Spy).collect();
+    let mut want = v.clone();
+    want.sort_by_key(|s| s.0);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(4).build().expect("build a test pool");
+    pool.install(|| merge_sort(&mut v));
+    assert!(v == want, "not sorted");
+    let threads = COMPARING.lock().unwrap_or_else(|p| p.into_inner()).len();
+    kit::at_least("threads that compared elements (pool of 4)", threads as f64, 2.0, "threads");
+}
+
+fn with_threads_uses_that_many_threads() {
+    let caller = thread::current().id();
+    for k in [3usize, 1, 2] {
+        let (reported, ids) =
+            with_threads(k, || (rayon::current_num_threads(), rayon::broadcast(|_| thread::current().id())));
+        let ids: HashSet<ThreadId> = ids.into_iter().collect();
+        assert!(!ids.contains(&caller), "the work ran on the calling thread, not on a pool built for it");
+        kit::at_least(&format!("threads in with_threads({k})"), reported as f64, k as f64, "threads");
+        kit::at_most(&format!("threads in with_threads({k})"), reported as f64, k as f64, "threads");
+        kit::at_least(
+            &format!("distinct threads in with_threads({k})"),
+            ids.len() as f64,
+            k as f64,
+            "threads",
+        );
+    }
+    assert_eq!(
+        with_threads(2, || sum_of_squares(1000)),
+        squares_formula(1000),
+        "the work's value comes back"
+    );
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// The test's own parallel sum: `threads` scoped threads, one slice of the range each. It shows
+/// how much parallelism the machine allows right now, to set the bar for the student's version.
+fn squares_by_hand(n: u64, threads: usize) -> u128 {
+    let chunk = n.div_ceil(threads as u64);
+    thread::scope(|s| {
+        let parts: Vec<_> = (0..threads as u64)
+            .map(|i| {
+                s.spawn(move || {
+                    (i * chunk..((i + 1) * chunk).min(n)).map(|x| u128::from(x) * u128::from(x)).sum::<u128>()
+                })
+            })
+            .collect();
+        parts.into_iter().map(|p| p.join().expect("a summing thread")).sum()
+    })
+}
+
+fn parallel_sum_uses_the_cores() {
+    const N: u64 = 8_000_000;
+    assert_eq!(sum_of_squares(1000), squares_formula(1000)); // warms the pool up; a stub stops here
+    let cores = kit::cores();
+    if cores < 2 {
+        kit::skip("CPU parallelism needs 2 or more cores; this machine has 1");
+    }
+    let threads = cores.min(4);
+    let measure = |f: &dyn Fn() -> u128| {
+        let meter = kit::CpuMeter::start().unwrap_or_else(|| kit::skip("CPU time cannot be read here"));
+        assert_eq!(f(), squares_formula(N));
+        meter.stop().parallelism()
+    };
+    let (mut seq, mut by_hand, mut par) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..5 {
+        // Interleaved, so a burst of load elsewhere hits all three alike.
+        seq.push(measure(&|| squares_loop(N)));
+        by_hand.push(measure(&|| squares_by_hand(N, threads)));
+        par.push(measure(&|| sum_of_squares(N)));
+    }
+    let (seq, by_hand, par) = (median(seq), median(by_hand), median(par));
+    kit::figure("sequential loop: CPU seconds per wall second (median of 5)", seq, "x");
+    kit::figure(
+        &format!("the test's own {threads}-thread sum: CPU seconds per wall second (median of 5)"),
+        by_hand,
+        "x",
+    );
+    kit::figure("sum_of_squares: CPU seconds per wall second (median of 5)", par, "x");
+    // What the machine allows now. Another session's load can leave this process one core,
+    // and on 2 cores with one kept busy, two threads often share the other core (the scheduler
+    // keeps 3 busy threads on 2 cores as 2 + 1): then nobody's threads can show parallelism, and
+    // a verdict would depend on where the scheduler put them. So measure only with room to spare.
+    let room = by_hand / seq.max(0.05);
+    kit::figure("room: the test's own threads over the sequential loop", room, "x");
+    if room < 1.5 {
+        kit::skip(&format!(
+            "the machine is too busy to show parallel work: the test's own {threads}-thread sum got only {room:.2}x the CPU of one thread, 1.5x needed"
+        ));
+    }
+    // Half the extra parallelism the test's own threads got, at least 1.2x.
+    let bar = (1.0 + 0.5 * (room - 1.0)).max(1.2);
+    kit::at_least(
+        "CPU parallelism of sum_of_squares over the sequential loop (medians of 5)",
+        par / seq.max(0.05),
+        bar,
+        "x",
+    );
+}
