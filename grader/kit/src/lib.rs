@@ -12,6 +12,7 @@ mod latch;
 mod overlap;
 pub mod procs;
 pub mod protocol;
+pub mod reaper;
 
 pub use check::{at_least, at_most, figure, skip};
 pub use cpu::{CpuMeter, CpuSpan, cores};

@@ -1,0 +1,376 @@
+//! Hidden tests of kata 06: child processes. The helper children are real programs (`sh`,
+//! `sleep`, `head`). Each test makes its own process a child subreaper, so an orphaned
+//! grandchild is re-parented to it, then scans /proc for anything left below it: a zombie
+//! nobody waited for, an orphan still running. Only the sleeping-children test reads the clock
+//! for a verdict; the others prove overlap with a rendezvous the children hold in a folder.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use child_processes::*;
+use kit::reaper;
+use kit::test;
+
+fn main() {
+    kit::suite(&[
+        test!(dropping_the_guard_kills_and_reaps_the_child)
+            .points(2)
+            .hint("Drop must kill the child and then wait() for it: a dead child nobody waited for stays a zombie"),
+        test!(dropping_the_guard_kills_the_grandchildren).points(2).hint(
+            "start the child in its own process group (process_group(0)) and kill the group (killpg), not only the child",
+        ),
+        test!(a_panic_still_kills_and_reaps).hint("the guard's Drop runs while a panic unwinds: put the clean-up there"),
+        test!(a_waited_child_drops_quietly)
+            .hint("after the caller waited, Drop must still work: ignore the error of signalling a finished group"),
+        test!(timeout_reports_an_exit_code)
+            .hint("a child that exits before the limit: Ending::Exited(code), and return as soon as it exits"),
+        test!(timeout_reports_a_signal)
+            .hint("ExitStatusExt::signal() gives the signal that ended a child; code() is None then"),
+        test!(timeout_stops_the_whole_group).points(2).hint(
+            "at the limit send SIGTERM to the whole group (killpg), so the child's own children stop too",
+        ),
+        test!(timeout_kills_a_child_that_ignores_term)
+            .points(2)
+            .hint("SIGTERM can be ignored: after the grace period send SIGKILL to the group, then wait"),
+        test!(capture_survives_a_stderr_flood)
+            .points(2)
+            .hint("read stderr on another thread while you read stdout: a full stderr pipe blocks the child"),
+        test!(capture_keeps_every_byte_and_the_status).hint("read both pipes to the end, then wait for the status"),
+        test!(run_all_keeps_the_order_of_the_commands)
+            .points(2)
+            .hint("keep the results in the order of the commands, not the order the children finish in"),
+        test!(run_all_starts_every_child_at_once)
+            .points(2)
+            .hint("start every child before you wait for any (one scoped thread per command)"),
+        test!(sleeping_children_take_about_one_sleep)
+            .points(2)
+            .timing()
+            .hint("children that wait, wait together: 6 sleeps of 0.4 s should take about 0.4 s"),
+        test!(nothing_is_left_behind)
+            .hint("every child is waited for, also when another one fails to start; guards make that automatic"),
+    ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+const SETTLE: Duration = Duration::from_secs(2);
+
+/// Makes this test process a child subreaper, or skips the test where that is impossible.
+fn subreaper() {
+    if !reaper::become_subreaper() {
+        kit::skip("finding zombies and orphans needs Linux (a child subreaper and /proc)");
+    }
+}
+
+fn sh(script: &str) -> Command {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(script);
+    cmd
+}
+
+/// A fresh empty folder for pid files and rendezvous markers.
+fn scratch() -> Scratch {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "kata06-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).expect("create a scratch folder");
+    Scratch(dir)
+}
+
+/// A scratch folder, removed when dropped (also when the test fails).
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Waits for a helper to write its pid into `file`.
+fn read_pid(file: &Path) -> u32 {
+    let until = Instant::now() + Duration::from_secs(3);
+    loop {
+        if let Some(pid) = std::fs::read_to_string(file).ok().and_then(|s| s.trim().parse().ok()) {
+            return pid;
+        }
+        assert!(Instant::now() < until, "the helper child never wrote {}", file.display());
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Waits until at least `n` processes run below this one (the child and its children).
+fn wait_for_family(n: usize) {
+    let until = Instant::now() + Duration::from_secs(3);
+    while reaper::descendants().iter().filter(|p| !p.is_zombie()).count() < n {
+        assert!(Instant::now() < until, "the helper child did not start its {} processes", n);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Fails unless nothing is left below this process; `owned` are the children the code under
+/// test started directly (a zombie among them was never waited for).
+fn nothing_left(owned: &[u32], when: &str) {
+    report(reaper::settle(owned, SETTLE), when);
+}
+
+fn report(left: reaper::LeftBehind, when: &str) {
+    let n = left.running.len() + left.zombies.len();
+    kit::figure("processes left behind", n as f64, "processes");
+    if !left.zombies.is_empty() {
+        panic!("{when}, a child was killed but never waited for, so it stays a zombie: {}", left.describe());
+    }
+    if !left.running.is_empty() {
+        panic!(
+            "{when}, processes were still running (an orphaned grandchild keeps running when only the child is killed): {}",
+            left.describe()
+        );
+    }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+// ---------------------------------------------------------------------------------------------
+// The guard
+
+fn dropping_the_guard_kills_and_reaps_the_child() {
+    subreaper();
+    let mut guard = ChildGuard::spawn(Command::new("sleep").arg("30")).expect("start `sleep 15`");
+    let pid = guard.id();
+    assert_eq!(pid, guard.child().id(), "id() must be the child's pid");
+    assert!(guard.child().try_wait().expect("try_wait").is_none(), "`sleep 15` ended at once");
+    kit::within(Duration::from_secs(5), "dropping the guard", move || drop(guard));
+    nothing_left(&[pid], "after the guard was dropped");
+}
+
+fn dropping_the_guard_kills_the_grandchildren() {
+    subreaper();
+    let guard = ChildGuard::spawn(&mut sh("sleep 15 & sleep 15 & wait")).expect("start sh");
+    let pid = guard.id();
+    wait_for_family(3);
+    kit::within(Duration::from_secs(5), "dropping the guard", move || drop(guard));
+    nothing_left(&[pid], "after the guard of a child with two children of its own was dropped");
+}
+
+fn a_panic_still_kills_and_reaps() {
+    subreaper();
+    let pid = AtomicU32::new(0);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let guard = ChildGuard::spawn(&mut sh("sleep 15 & wait")).expect("start sh");
+        pid.store(guard.id(), Ordering::SeqCst);
+        wait_for_family(2);
+        panic!("the caller panics while the guard is alive");
+    }));
+    let payload = outcome.expect_err("the body panics");
+    if kit::harness::payload_text(&*payload) != "the caller panics while the guard is alive" {
+        std::panic::resume_unwind(payload); // the code under test panicked: report that
+    }
+    nothing_left(&[pid.load(Ordering::SeqCst)], "after a panic unwound through the guard");
+}
+
+fn a_waited_child_drops_quietly() {
+    subreaper();
+    let mut guard = ChildGuard::spawn(&mut sh("exit 3")).expect("start sh");
+    let pid = guard.id();
+    let status = guard.child().wait().expect("wait for the child");
+    assert_eq!(status.code(), Some(3), "the child exits with code 3");
+    kit::within(Duration::from_secs(5), "dropping the guard of a finished child", move || drop(guard));
+    nothing_left(&[pid], "after the guard of a finished child was dropped");
+}
+
+// ---------------------------------------------------------------------------------------------
+// run_with_timeout
+
+fn timeout_reports_an_exit_code() {
+    subreaper();
+    let start = Instant::now();
+    let got = kit::within(Duration::from_secs(8), "run_with_timeout of `exit 7`", || {
+        run_with_timeout(&mut sh("exit 7"), Duration::from_secs(5), Duration::from_secs(1))
+    })
+    .expect("run `sh -c 'exit 7'`");
+    let took = start.elapsed();
+    assert_eq!(got.ending, Ending::Exited(7), "the child exited by itself with code 7");
+    assert_eq!(got.status.code(), Some(7), "the raw status carries the code");
+    kit::at_most("time to report a child that exits at once", ms(took), 2000.0, "ms");
+    report(reaper::settle_all(SETTLE), "after run_with_timeout returned");
+}
+
+fn timeout_reports_a_signal() {
+    subreaper();
+    let got = kit::within(Duration::from_secs(8), "run_with_timeout of a child that kills itself", || {
+        run_with_timeout(&mut sh("kill -9 $$"), Duration::from_secs(5), Duration::from_secs(1))
+    })
+    .expect("run `sh -c 'kill -9 $$'`");
+    assert_eq!(got.ending, Ending::Signalled(9), "the child was killed by signal 9 before the limit");
+    assert_eq!(got.status.code(), None, "a child ended by a signal has no exit code");
+    report(reaper::settle_all(SETTLE), "after run_with_timeout returned");
+}
+
+fn timeout_stops_the_whole_group() {
+    subreaper();
+    let dir = scratch();
+    let script = format!("echo $$ > '{0}/child'; sleep 15 & echo $! > '{0}/grandchild'; wait", dir.display());
+    let (limit, grace) = (Duration::from_millis(300), Duration::from_secs(3));
+    let start = Instant::now();
+    let got = kit::within(Duration::from_secs(8), "run_with_timeout of a child with a child", move || {
+        run_with_timeout(&mut sh(&script), limit, grace)
+    })
+    .expect("run sh");
+    let took = start.elapsed();
+    let child = read_pid(&dir.join("child"));
+    assert_eq!(got.ending, Ending::TimedOut { killed: false }, "SIGTERM stops sh, which does not ignore it");
+    kit::at_least("time before the child was stopped", ms(took), ms(limit) * 0.9, "ms");
+    kit::at_most("time to stop a child that obeys SIGTERM", ms(took), ms(limit) + 2000.0, "ms");
+    nothing_left(&[child], "after a child with a child of its own timed out");
+}
+
+fn timeout_kills_a_child_that_ignores_term() {
+    subreaper();
+    let dir = scratch();
+    let script = format!("trap '' TERM; echo $$ > '{0}/child'; sleep 15 & wait", dir.display());
+    let (limit, grace) = (Duration::from_millis(300), Duration::from_millis(300));
+    let start = Instant::now();
+    let got =
+        kit::within(Duration::from_secs(6), "run_with_timeout of a child that ignores SIGTERM", move || {
+            run_with_timeout(&mut sh(&script), limit, grace)
+        })
+        .expect("run sh");
+    let took = start.elapsed();
+    let child = read_pid(&dir.join("child"));
+    assert_eq!(
+        got.ending,
+        Ending::TimedOut { killed: true },
+        "only SIGKILL stops a child that ignores SIGTERM"
+    );
+    assert_eq!(got.status.code(), None, "a killed child has no exit code");
+    kit::at_least("time before SIGKILL", ms(took), ms(limit + grace) * 0.9, "ms");
+    kit::at_most("time to kill a child that ignores SIGTERM", ms(took), ms(limit + grace) + 2000.0, "ms");
+    nothing_left(&[child], "after a child that ignores SIGTERM timed out");
+}
+
+// ---------------------------------------------------------------------------------------------
+// capture
+
+fn capture_survives_a_stderr_flood() {
+    const MIB: usize = 1 << 20;
+    let got =
+        kit::within(Duration::from_secs(5), "capturing a child that writes 1 MiB to stderr first", || {
+            capture(&mut sh("head -c 1048576 /dev/zero >&2; echo done"))
+        })
+        .expect("run sh");
+    assert_eq!(got.stderr.len(), MIB, "all of stderr");
+    assert_eq!(got.stdout, b"done\n", "stdout after the flood");
+    assert!(got.status.success());
+    let got =
+        kit::within(Duration::from_secs(5), "capturing a child that writes 1 MiB to stdout first", || {
+            capture(&mut sh("head -c 1048576 /dev/zero; echo done >&2"))
+        })
+        .expect("run sh");
+    assert_eq!(got.stdout.len(), MIB, "all of stdout");
+    assert_eq!(got.stderr, b"done\n", "stderr after the flood");
+}
+
+fn capture_keeps_every_byte_and_the_status() {
+    let got = kit::within(Duration::from_secs(5), "capturing two streams", || {
+        capture(&mut sh(
+            "i=0; while [ $i -lt 3000 ]; do echo out $i; echo err $i >&2; i=$((i+1)); done; exit 3",
+        ))
+    })
+    .expect("run sh");
+    let want = |tag: &str| (0..3000).map(|i| format!("{tag} {i}\n")).collect::<String>().into_bytes();
+    assert!(
+        got.stdout == want("out"),
+        "stdout differs: {} bytes, {} expected",
+        got.stdout.len(),
+        want("out").len()
+    );
+    assert!(
+        got.stderr == want("err"),
+        "stderr differs: {} bytes, {} expected",
+        got.stderr.len(),
+        want("err").len()
+    );
+    assert_eq!(got.status.code(), Some(3), "the exit status");
+    let empty = capture(&mut Command::new("cat")).expect("run cat");
+    assert!(empty.stdout.is_empty(), "with stdin empty, `cat` prints nothing");
+}
+
+// ---------------------------------------------------------------------------------------------
+// run_all
+
+fn run_all_keeps_the_order_of_the_commands() {
+    // Later commands finish first.
+    let mut cmds: Vec<Command> = (0..5)
+        .map(|i| sh(&format!("sleep 0.{}; echo child {i}; echo note {i} >&2; exit {i}", 5 - i)))
+        .collect();
+    let got = kit::within(Duration::from_secs(8), "run_all", move || run_all(&mut cmds)).expect("run_all");
+    assert_eq!(got.len(), 5, "one result per command");
+    for (i, c) in got.iter().enumerate() {
+        assert_eq!(String::from_utf8_lossy(&c.stdout), format!("child {i}\n"), "stdout of command {i}");
+        assert_eq!(String::from_utf8_lossy(&c.stderr), format!("note {i}\n"), "stderr of command {i}");
+        assert_eq!(c.status.code(), Some(i as i32), "status of command {i}");
+    }
+}
+
+fn run_all_starts_every_child_at_once() {
+    const N: usize = 4;
+    let dir = scratch();
+    // Each child leaves a marker, then waits (up to about 1.5 s) until all N markers are there,
+    // and prints how many it saw: N only if the children ran at the same time.
+    let mut cmds: Vec<Command> = (0..N)
+        .map(|i| {
+            sh(&format!(
+                "d='{}'; touch \"$d/{i}\"; n=0; \
+                 while [ $(ls \"$d\" | wc -l) -lt {N} ] && [ $n -lt 50 ]; do sleep 0.03; n=$((n+1)); done; \
+                 ls \"$d\" | wc -l",
+                dir.display()
+            ))
+        })
+        .collect();
+    let got = kit::within(Duration::from_secs(9), "run_all", move || run_all(&mut cmds)).expect("run_all");
+    assert_eq!(got.len(), N, "one result per command");
+    let fewest = got
+        .iter()
+        .map(|c| String::from_utf8_lossy(&c.stdout).trim().parse::<usize>().unwrap_or(0))
+        .min()
+        .unwrap_or(0);
+    kit::at_least("children running at once (fewest any child saw)", fewest as f64, N as f64, "children");
+}
+
+fn sleeping_children_take_about_one_sleep() {
+    const NAP: f64 = 0.4;
+    let mut cmds: Vec<Command> = (0..6).map(|i| sh(&format!("sleep {NAP}; echo {i}"))).collect();
+    let start = Instant::now();
+    let got = kit::within(Duration::from_secs(8), "run_all", move || run_all(&mut cmds)).expect("run_all");
+    let took = start.elapsed().as_secs_f64();
+    assert_eq!(got.len(), 6);
+    kit::at_most("6 children sleeping 0.4 s each took", took, 3.0 * NAP, "s");
+}
+
+fn nothing_is_left_behind() {
+    subreaper();
+    // A command that cannot start, between two that can: an error, and nothing left running.
+    let mut cmds = vec![sh("echo one"), Command::new("/nonexistent/kata06-no-such-program"), sh("sleep 0.2")];
+    let got =
+        kit::within(Duration::from_secs(5), "run_all with a missing program", move || run_all(&mut cmds));
+    assert!(got.is_err(), "a command that cannot start must make run_all return an error");
+    report(reaper::settle_all(SETTLE), "after run_all returned an error");
+    let got = capture(&mut sh("echo hi")).expect("capture");
+    assert_eq!(got.stdout, b"hi\n");
+    let _ = run_all(&mut [sh("exit 0"), sh("exit 1")]).expect("run_all");
+    report(reaper::settle_all(SETTLE), "after capture and run_all returned");
+}

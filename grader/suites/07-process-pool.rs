@@ -1,0 +1,569 @@
+//! Hidden tests of kata 07: the process pool. The workers are this suite binary, re-executed:
+//! `main` calls the student's re-exec guard before anything else, so in a worker the guard
+//! serves tasks and exits. The tests look at the workers from outside through /proc (their
+//! pids, parents, children and CPU time); the only clock-based verdict is the CPU speedup.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use kit::reaper;
+use kit::test;
+use process_pool::*;
+
+/// The jobs a worker of this suite can run.
+const JOBS: &[Job] = &[
+    Job::new("square", square),
+    Job::new("pid", pid),
+    Job::new("nap", nap),
+    Job::new("burn", burn),
+    Job::new("meet", meet),
+    Job::new("maybe_crash", maybe_crash),
+];
+
+/// Set (by the test that needs it) to run `main` as a small program that uses a pool, like the
+/// tutorial's script: without a re-exec guard, each of its workers would run it again.
+const SCRIPT_ENV: &str = "KATA07_POOL_SCRIPT";
+
+fn main() {
+    // The student's re-exec guard: in a worker it serves tasks and exits, elsewhere it returns.
+    // (Caught so a `todo!()` guard still lets the suite list and run its tests; a worker whose
+    // guard panics ends there, as a crashed worker.)
+    let guard = std::panic::catch_unwind(|| worker_main_if_requested(JOBS));
+    if guard.is_err() && std::env::var_os(WORKER_ENV).is_some() {
+        std::process::exit(101);
+    }
+    if std::env::var_os(SCRIPT_ENV).is_some() {
+        script();
+        return;
+    }
+    kit::suite(&[
+        test!(the_worker_speaks_the_line_protocol)
+            .hint("serve: for each line `<job> <input>` write `ok <output>` (or `err <reason>`) and flush"),
+        test!(map_returns_results_in_input_order)
+            .points(2)
+            .hint("store each result at its input's index, not in the order the workers answer"),
+        test!(the_workers_are_n_distinct_processes).points(2).hint(
+            "start the N workers once in Pool::new and keep them for every task; a process per task is what a pool avoids",
+        ),
+        test!(the_workers_run_tasks_at_once)
+            .points(2)
+            .hint("give each worker its own thread in map, so N tasks are in flight at once"),
+        test!(cpu_work_speeds_up_with_more_workers)
+            .points(2)
+            .timing()
+            .deadline(Duration::from_secs(20))
+            .hint("N workers computing at once use N cores: keep every worker busy until the inputs run out"),
+        test!(a_crashed_worker_is_replaced_and_its_task_retried)
+            .points(2)
+            .hint("a read of 0 bytes (end of file) means the worker died: wait for it, start a new one, send the task again"),
+        test!(a_task_that_always_crashes_is_reported_not_lost)
+            .points(2)
+            .hint("retry once only; after the second crash return Err(TaskError::Crashed) for that input and go on"),
+        test!(an_unknown_job_is_refused).hint("a worker answers `err ...` for a job it does not know: Err(Refused)"),
+        test!(dropping_the_pool_reaps_every_worker)
+            .points(2)
+            .hint("in Drop, close each worker's stdin (it exits at end of file), then wait for every worker"),
+        test!(a_panic_in_the_caller_leaves_no_worker_behind)
+            .hint("the pool's Drop runs during a panic too: shut down and reap the workers there"),
+        test!(no_worker_starts_a_worker).points(2).hint(
+            "a worker re-runs main from the top: call worker_main_if_requested first, and have it exit after serving",
+        ),
+    ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The jobs (they run inside the workers)
+
+fn square(x: &str) -> String {
+    let x: u64 = x.trim().parse().unwrap_or(0);
+    (x * x).to_string()
+}
+
+fn pid(_: &str) -> String {
+    std::process::id().to_string()
+}
+
+/// `ms value`: sleeps `ms` milliseconds, then answers `value`.
+fn nap(arg: &str) -> String {
+    let (ms, value) = arg.split_once(' ').unwrap_or((arg, ""));
+    std::thread::sleep(Duration::from_millis(ms.parse().unwrap_or(0)));
+    value.to_string()
+}
+
+/// `ms`: computes for `ms` milliseconds of this worker's CPU time, in slices of about 1 ms
+/// wall time, and answers `pid start-end start-end ...`: the slices (in microseconds of the
+/// system clock, which all processes share) in which this worker had the CPU at least 95% of
+/// the time, merged when adjacent. Two workers' slices that overlap prove they computed at the
+/// same moment; the worker's own CPU clock is exact, unlike what /proc shows of other processes.
+fn burn(arg: &str) -> String {
+    let target = Duration::from_millis(arg.parse().unwrap_or(0));
+    let now_us = || std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let (mut used, mut on_cpu) = (Duration::ZERO, Vec::<(u64, u64)>::new());
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    while used < target {
+        let Some(meter) = kit::CpuMeter::start() else { break };
+        let (t0, clock) = (now_us(), Instant::now());
+        while clock.elapsed() < Duration::from_millis(1) {
+            for i in 0..1000 {
+                x = std::hint::black_box(x.rotate_left(7) ^ i).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            }
+        }
+        let span = meter.stop();
+        let t1 = now_us();
+        used += span.cpu;
+        if span.cpu.as_secs_f64() >= 0.95 * (t1.saturating_sub(t0)).as_secs_f64() {
+            let (s, e) = (t0.as_micros() as u64, t1.as_micros() as u64);
+            match on_cpu.last_mut() {
+                Some(last) if s.saturating_sub(last.1) < 20 => last.1 = e,
+                _ => on_cpu.push((s, e)),
+            }
+        }
+    }
+    let slices: Vec<String> = on_cpu.iter().map(|(s, e)| format!("{s}-{e}")).collect();
+    std::hint::black_box(x);
+    format!("{} {}", std::process::id(), slices.join(" ")).trim_end().to_string()
+}
+
+/// `dir n`: leaves a marker in `dir`, waits (up to 3 s) until `n` markers are there, answers
+/// how many it saw: `n` only if `n` workers ran this task at the same time.
+fn meet(arg: &str) -> String {
+    static SEQ: AtomicUsize = AtomicUsize::new(0);
+    let (dir, n) = arg.split_once(' ').unwrap_or((arg, "1"));
+    let n: usize = n.parse().unwrap_or(1);
+    let marker =
+        Path::new(dir).join(format!("{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::SeqCst)));
+    let _ = std::fs::write(marker, b"");
+    let count = || std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+    let until = Instant::now() + Duration::from_secs(3);
+    while count() < n && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    count().to_string()
+}
+
+/// `ok:X` answers X; `once:DIR` crashes the worker the first time (no marker in DIR yet) and
+/// answers `survived` on the retry; `always:DIR` leaves a marker and crashes every time.
+fn maybe_crash(arg: &str) -> String {
+    if let Some(x) = arg.strip_prefix("ok:") {
+        return x.to_string();
+    }
+    if let Some(dir) = arg.strip_prefix("once:") {
+        let marker = Path::new(dir).join("crashed-once");
+        if marker.exists() {
+            return "survived".into();
+        }
+        let _ = std::fs::write(marker, b"");
+        std::process::exit(70);
+    }
+    if let Some(dir) = arg.strip_prefix("always:") {
+        let _ = std::fs::write(Path::new(dir).join(format!("attempt-{}", std::process::id())), b"");
+        std::process::exit(71);
+    }
+    format!("unknown argument {arg:?}")
+}
+
+/// The little program the re-exec test starts: a pool of one, a map, the results on stdout.
+fn script() {
+    let mut pool = Pool::new(1).expect("start a pool of one");
+    let got = pool.map("nap", &["50 1", "50 4", "50 9", "50 16"]);
+    let text: Vec<String> = got.into_iter().map(|r| r.unwrap_or_else(|e| format!("{e:?}"))).collect();
+    println!("{}", text.join(","));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn subreaper() {
+    if !reaper::become_subreaper() {
+        kit::skip("watching worker processes needs Linux (a child subreaper and /proc)");
+    }
+}
+
+fn new_pool(size: usize) -> Pool {
+    kit::within(Duration::from_secs(5), "Pool::new", move || Pool::new(size)).expect("start the pool")
+}
+
+/// Runs `pool.map` under a deadline and gives the pool back.
+fn map_within(
+    mut pool: Pool,
+    limit: Duration,
+    job: &'static str,
+    inputs: Vec<String>,
+) -> (Pool, Vec<Result<String, TaskError>>) {
+    kit::within(limit, &format!("map of {} `{job}` tasks", inputs.len()), move || {
+        let got = pool.map(job, &inputs);
+        (pool, got)
+    })
+}
+
+fn scratch() -> Scratch {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "kata07-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).expect("create a scratch folder");
+    Scratch(dir)
+}
+
+/// A scratch folder, removed when dropped (also when the test fails).
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn oks(values: &[&str]) -> Vec<Result<String, TaskError>> {
+    values.iter().map(|v| Ok(v.to_string())).collect()
+}
+
+fn strings(values: &[&str]) -> Vec<String> {
+    values.iter().map(|v| v.to_string()).collect()
+}
+
+/// Fails unless every worker pid is a live child of this process running this same program,
+/// and none of them has children of its own.
+fn check_workers(pids: &[u32], n: usize) {
+    let distinct: std::collections::BTreeSet<u32> = pids.iter().copied().collect();
+    assert_eq!(distinct.len(), n, "the pool must have {n} distinct worker processes, has {pids:?}");
+    let me = std::process::id();
+    let exe = std::env::current_exe().ok().and_then(|p| p.canonicalize().ok());
+    for &pid in pids {
+        let p = reaper::process(pid).unwrap_or_else(|| panic!("worker {pid} is not running"));
+        assert!(!p.is_zombie(), "worker {pid} has died");
+        assert_eq!(p.ppid, me, "worker {pid} must be a child of the process that made the pool");
+        let its_exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+        assert_eq!(its_exe, exe, "worker {pid} must be this same program, re-executed");
+        let below = reaper::descendants_of(pid);
+        kit::at_most(&format!("processes started by worker {pid}"), below.len() as f64, 0.0, "processes");
+    }
+}
+
+fn report(left: reaper::LeftBehind, when: &str) {
+    kit::figure("processes left behind", (left.running.len() + left.zombies.len()) as f64, "processes");
+    if !left.zombies.is_empty() {
+        panic!("{when}, workers had ended but were never waited for (zombies): {}", left.describe());
+    }
+    if !left.running.is_empty() {
+        panic!("{when}, workers were still running: {}", left.describe());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+
+fn the_worker_speaks_the_line_protocol() {
+    let input = b"square 7\npid x\nnope 1\nsquare 12\n";
+    let out = kit::within(Duration::from_secs(5), "serve", move || {
+        let mut out = Vec::new();
+        serve(JOBS, &input[..], &mut out).expect("serve returns Ok at the end of its input");
+        out
+    });
+    let text = String::from_utf8_lossy(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "one answer line per task line, got {text:?}");
+    assert_eq!(lines[0], "ok 49", "the answer to `square 7`");
+    assert_eq!(lines[1], format!("ok {}", std::process::id()), "the answer to `pid x`");
+    assert!(lines[2].starts_with("err "), "an unknown job gets `err <reason>`, got {:?}", lines[2]);
+    assert_eq!(lines[3], "ok 144", "the answer to `square 12`");
+}
+
+fn map_returns_results_in_input_order() {
+    let pool = new_pool(3);
+    // Earlier inputs sleep longer, so the answers arrive in roughly reverse order.
+    let inputs: Vec<String> = (0..9).map(|i| format!("{} v{i}", (9 - i) * 30)).collect();
+    let (pool, got) = map_within(pool, Duration::from_secs(8), "nap", inputs);
+    let want: Vec<String> = (0..9).map(|i| format!("v{i}")).collect();
+    assert_eq!(got, oks(&want.iter().map(String::as_str).collect::<Vec<_>>()), "results in input order");
+    let inputs: Vec<String> = (0..40).map(|i| i.to_string()).collect();
+    let (_pool, got) = map_within(pool, Duration::from_secs(8), "square", inputs);
+    let want: Vec<String> = (0..40u64).map(|i| (i * i).to_string()).collect();
+    assert_eq!(got, oks(&want.iter().map(String::as_str).collect::<Vec<_>>()), "squares in input order");
+}
+
+fn the_workers_are_n_distinct_processes() {
+    subreaper();
+    let pool = new_pool(3);
+    assert_eq!(pool.size(), 3);
+    let before = pool.worker_pids();
+    check_workers(&before, 3);
+    let (pool, got) =
+        map_within(pool, Duration::from_secs(8), "pid", (0..30).map(|i| i.to_string()).collect());
+    let ran: std::collections::BTreeSet<String> = got.into_iter().map(|r| r.expect("a pid")).collect();
+    kit::at_most("distinct processes that ran the 30 tasks", ran.len() as f64, 3.0, "processes");
+    for pid in &ran {
+        assert!(
+            before.iter().any(|p| &p.to_string() == pid),
+            "task ran in process {pid}, which is not one of the workers {before:?}"
+        );
+    }
+    assert_eq!(pool.worker_pids(), before, "the same workers serve every task");
+    check_workers(&pool.worker_pids(), 3);
+}
+
+fn the_workers_run_tasks_at_once() {
+    const N: usize = 3;
+    let pool = new_pool(N);
+    let dir = scratch();
+    let inputs: Vec<String> = (0..N).map(|_| format!("{} {N}", dir.display())).collect();
+    let (_pool, got) = map_within(pool, Duration::from_secs(8), "meet", inputs);
+    let fewest = got.iter().map(|r| r.as_ref().ok().and_then(|s| s.parse::<usize>().ok()).unwrap_or(0)).min();
+    kit::at_least(
+        "tasks in flight at once (fewest any task saw)",
+        fewest.unwrap_or(0) as f64,
+        N as f64,
+        "tasks",
+    );
+}
+
+/// CPU seconds per wall second that two spinning threads of this process get right now.
+fn free_cores() -> f64 {
+    let Some(meter) = kit::CpuMeter::start() else { return 0.0 };
+    let until = Instant::now() + Duration::from_millis(100);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                while Instant::now() < until {
+                    std::hint::spin_loop();
+                }
+            });
+        }
+    });
+    meter.stop().parallelism()
+}
+
+/// The answer of a `burn` task: the worker's pid and the intervals it was surely on a core.
+struct Burned {
+    pid: String,
+    on_cpu: Vec<(u64, u64)>,
+}
+
+fn parse_burned(answer: &str) -> Burned {
+    let mut parts = answer.split(' ');
+    let pid = parts.next().unwrap_or_default().to_string();
+    let on_cpu = parts
+        .filter_map(|iv| iv.split_once('-'))
+        .filter_map(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+        .collect();
+    Burned { pid, on_cpu }
+}
+
+/// Microseconds during which two or more workers were on a core at the same moment.
+fn overlap_us(burned: &[Burned]) -> u64 {
+    // A worker runs one task at a time, so its own intervals never overlap: a sweep over every
+    // interval's start (+1) and end (-1) counts the workers on a core at each moment.
+    let mut events: Vec<(u64, i32)> =
+        burned.iter().flat_map(|b| b.on_cpu.iter().flat_map(|&(s, e)| [(s, 1), (e, -1)])).collect();
+    events.sort();
+    let (mut on, mut since, mut total) = (0, 0, 0);
+    for (t, step) in events {
+        if on >= 2 {
+            total += t - since;
+        }
+        on += step;
+        since = t;
+    }
+    total
+}
+
+fn cpu_work_speeds_up_with_more_workers() {
+    let cores = kit::cores();
+    if cores < 2 {
+        kit::skip("computing in two processes at once needs 2 or more cores; this machine gives 1");
+    }
+    if kit::CpuMeter::start().is_none() {
+        kit::skip("reading CPU clocks needs Unix");
+    }
+    const BAR_MS: f64 = 5.0;
+    let n = cores.min(4);
+    let tasks = 4 * n;
+    let inputs: Vec<String> = (0..tasks).map(|_| "60".to_string()).collect();
+    let before = free_cores();
+    let start = Instant::now();
+    let (one, _) = map_within(new_pool(1), Duration::from_secs(15), "burn", inputs.clone());
+    let wall_one = start.elapsed().as_secs_f64();
+    drop(one);
+    let many = new_pool(n);
+    let start = Instant::now();
+    let (many, got) = map_within(many, Duration::from_secs(15), "burn", inputs);
+    let wall_many = start.elapsed().as_secs_f64();
+    drop(many);
+    let after = free_cores();
+    let burned: Vec<Burned> =
+        got.iter().map(|r| parse_burned(r.as_deref().expect("every burn task answers"))).collect();
+    let workers: std::collections::BTreeSet<&str> = burned.iter().map(|b| b.pid.as_str()).collect();
+    let overlap_ms = overlap_us(&burned) as f64 / 1000.0;
+    let free = before.min(after);
+    kit::figure("cores a busy loop got, before and after", free, "x");
+    kit::figure(&format!("wall-time speedup of {n} workers over 1"), wall_one / wall_many, "x");
+    kit::figure("workers that ran the tasks", workers.len() as f64, "workers");
+    // Overlap proves parallel work however busy the machine is; its absence proves a fault only
+    // when the machine had two cores to give.
+    if overlap_ms < BAR_MS && free < 1.2 {
+        kit::figure("time two workers computed at the same moment", overlap_ms, "ms");
+        kit::skip(&format!("the machine is too busy to show parallel work: a busy loop got {free:.2} cores"));
+    }
+    kit::at_least("time two workers computed at the same moment", overlap_ms, BAR_MS, "ms");
+}
+
+fn a_crashed_worker_is_replaced_and_its_task_retried() {
+    subreaper();
+    let pool = new_pool(2);
+    let before = pool.worker_pids();
+    let dir = scratch();
+    let inputs = vec![
+        "ok:a".to_string(),
+        "ok:b".to_string(),
+        format!("once:{}", dir.display()),
+        "ok:d".to_string(),
+        "ok:e".to_string(),
+    ];
+    let (pool, got) = map_within(pool, Duration::from_secs(8), "maybe_crash", inputs);
+    assert_eq!(got.len(), 5, "one result per input: no task may be lost");
+    assert_eq!(got, oks(&["a", "b", "survived", "d", "e"]), "the crashed task is retried once and succeeds");
+    let after = pool.worker_pids();
+    check_workers(&after, 2);
+    let replaced = after.iter().filter(|p| !before.contains(p)).count();
+    kit::at_least("workers replaced after one crash", replaced as f64, 1.0, "workers");
+    let (_pool, got) = map_within(pool, Duration::from_secs(8), "square", strings(&["5", "6"]));
+    assert_eq!(got, oks(&["25", "36"]), "the pool works after a crash");
+}
+
+fn a_task_that_always_crashes_is_reported_not_lost() {
+    subreaper();
+    let pool = new_pool(2);
+    let (dir1, dir2) = (scratch(), scratch());
+    let inputs = vec![
+        "ok:1".to_string(),
+        format!("always:{}", dir1.display()),
+        "ok:3".to_string(),
+        format!("always:{}", dir2.display()),
+        "ok:5".to_string(),
+    ];
+    let (pool, got) = map_within(pool, Duration::from_secs(8), "maybe_crash", inputs);
+    let attempts = |d: &Path| std::fs::read_dir(d).map(|d| d.count()).unwrap_or(0);
+    let (a1, a2) = (attempts(&dir1), attempts(&dir2));
+    assert_eq!(got.len(), 5, "one result per input: a failed task must be reported, not dropped");
+    assert_eq!(
+        got,
+        vec![
+            Ok("1".into()),
+            Err(TaskError::Crashed),
+            Ok("3".into()),
+            Err(TaskError::Crashed),
+            Ok("5".into())
+        ],
+        "a task that crashes twice is Err(TaskError::Crashed), and the other results still arrive"
+    );
+    kit::at_least("attempts at a task that always crashes", a1.min(a2) as f64, 2.0, "attempts");
+    kit::at_most("attempts at a task that always crashes", a1.max(a2) as f64, 2.0, "attempts");
+    check_workers(&pool.worker_pids(), 2);
+}
+
+fn an_unknown_job_is_refused() {
+    let pool = new_pool(2);
+    let (pool, got) = map_within(pool, Duration::from_secs(8), "no_such_job", strings(&["1", "2", "3"]));
+    assert_eq!(got.len(), 3);
+    assert!(
+        got.iter().all(|r| matches!(r, Err(TaskError::Refused(_)))),
+        "an unknown job is Err(TaskError::Refused(..)) for every input, got {got:?}"
+    );
+    let (_pool, got) = map_within(pool, Duration::from_secs(8), "square", strings(&["3"]));
+    assert_eq!(got, oks(&["9"]));
+}
+
+fn dropping_the_pool_reaps_every_worker() {
+    subreaper();
+    let pool = new_pool(3);
+    let pids = pool.worker_pids();
+    let (pool, _) = map_within(pool, Duration::from_secs(8), "square", strings(&["1", "2", "3", "4"]));
+    kit::within(Duration::from_secs(5), "dropping the pool", move || drop(pool));
+    report(reaper::settle(&pids, Duration::from_secs(2)), "after the pool was dropped");
+}
+
+fn a_panic_in_the_caller_leaves_no_worker_behind() {
+    subreaper();
+    let pids = std::sync::Mutex::new(Vec::new());
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut pool = Pool::new(3).expect("start the pool");
+        pids.lock().unwrap().extend(pool.worker_pids());
+        let got = pool.map("square", &["2"]);
+        assert_eq!(got, oks(&["4"]));
+        panic!("the caller panics while the pool is alive");
+    }));
+    let payload = outcome.expect_err("the body panics");
+    if kit::harness::payload_text(&*payload) != "the caller panics while the pool is alive" {
+        std::panic::resume_unwind(payload);
+    }
+    let pids = pids.into_inner().unwrap();
+    report(reaper::settle(&pids, Duration::from_secs(3)), "after a panic unwound through the pool");
+}
+
+fn no_worker_starts_a_worker() {
+    subreaper();
+    drop(new_pool(1)); // a pool must start at all before the script can use one
+    // Run this suite binary as a little program that uses a pool of one (see `script`). Its
+    // worker is the same program again: only the re-exec guard stops it from running the
+    // program from the top, and so starting a pool, and workers, of its own.
+    let exe = std::env::current_exe().expect("this program's path");
+    let mut child = Command::new(exe)
+        .env(SCRIPT_ENV, "1")
+        .env_remove(WORKER_ENV)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the script");
+    let script_pid = child.id();
+    let mut deepest = 0;
+    let until = Instant::now() + Duration::from_secs(8);
+    let status = loop {
+        // Depth of the process tree below the script: 1 means workers with no children.
+        let below = reaper::descendants_of(script_pid);
+        let depth = below.iter().map(|p| depth_below(p.pid, script_pid, &below)).max().unwrap_or(0);
+        deepest = deepest.max(depth);
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break Some(status);
+        }
+        if Instant::now() >= until {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let mut out = String::new();
+    if let Some(mut stdout) = child.stdout.take() {
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut out);
+    }
+    kit::at_most("levels of processes below the script (1: its workers)", deepest as f64, 1.0, "levels");
+    let status = status.expect("the script did not finish within 8 s");
+    assert!(status.success(), "the script failed: {status}");
+    assert_eq!(out.trim(), "1,4,9,16", "the script's output");
+    report(reaper::settle_all(Duration::from_secs(2)), "after the script ended");
+}
+
+/// How many parent links lead from `pid` up to `root` within `procs`.
+fn depth_below(pid: u32, root: u32, procs: &[reaper::Proc]) -> usize {
+    let mut depth = 1;
+    let mut at = pid;
+    while let Some(p) = procs.iter().find(|p| p.pid == at) {
+        if p.ppid == root {
+            return depth;
+        }
+        at = p.ppid;
+        depth += 1;
+    }
+    depth
+}
