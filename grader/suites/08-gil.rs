@@ -1,0 +1,398 @@
+//! Hidden tests of kata 08: a global interpreter lock. Exclusion is proved with a gauge of
+//! threads between bytecodes, overlap with a rendezvous inside `allow_threads`, fairness with
+//! the longest gap each thread saw between its own bytecodes.
+
+use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+use std::sync::{Arc, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use gil::*;
+use kit::{Gauge, Rendezvous, test};
+
+const INTERVAL: Duration = Duration::from_millis(5);
+/// A test that could deadlock gets this deadline: the solution finishes in well under a second.
+const HANG: Duration = Duration::from_secs(5);
+const MEET: Duration = Duration::from_secs(3);
+
+fn main() {
+    kit::suite(&[
+        test!(the_state_is_reached_through_the_token)
+            .hint("with_gil takes the lock, hands the closure a token whose state() is the interpreter's state, and returns Ok(result)"),
+        test!(mutual_exclusion_keeps_the_counter_exact).points(2).deadline(HANG).hint(
+            "one thread at a time between bytecodes: every with_gil must wait until the holder has given the lock back",
+        ),
+        test!(no_thread_starves).points(3).timing().hint(
+            "a waiter that waited a whole switch interval sets a drop request; check_switch sees it, gives the lock to a waiter and queues behind it (do not take it straight back)",
+        ),
+        test!(cpu_bound_threads_gain_no_speedup).points(2).timing().hint(
+            "under one lock only one thread runs bytecode at a time: waiting threads must be blocked, not running",
+        ),
+        test!(blocking_work_in_allow_threads_overlaps).points(2).hint(
+            "allow_threads gives the lock back before running the closure and takes it again after",
+        ),
+        test!(others_run_bytecode_during_allow_threads).points(2).deadline(HANG).hint(
+            "while one thread is inside allow_threads, another thread's with_gil must get the lock",
+        ),
+        test!(with_gil_inside_allow_threads_works).deadline(HANG).hint(
+            "inside allow_threads this thread does not hold the lock, so with_gil may take it again",
+        ),
+        test!(nested_acquire_does_not_deadlock).points(2).deadline(HANG).hint(
+            "remember which thread holds the lock (thread::current().id()); a nested with_gil by that thread returns Err(AlreadyHeld)",
+        ),
+        test!(a_panic_releases_the_lock).points(2).deadline(HANG).hint(
+            "give the lock back in a Drop impl of the token, so unwinding gives it back too; ignore mutex poisoning",
+        ),
+        test!(waiting_threads_use_no_cpu).points(2).timing().hint(
+            "wait on a Condvar (wait_timeout for the switch interval), never in a loop that spins or yields",
+        ),
+        test!(the_holder_keeps_the_lock_for_a_switch_interval).timing().hint(
+            "switch only when a waiter has waited a whole interval, not at every check_switch",
+        ),
+    ]);
+}
+
+fn the_state_is_reached_through_the_token() {
+    let interp = Interpreter::new(vec![1u32]);
+    assert_eq!(interp.switch_interval(), DEFAULT_SWITCH_INTERVAL, "new() uses CPython's 5 ms");
+    assert_eq!(DEFAULT_SWITCH_INTERVAL, Duration::from_millis(5));
+    let len = interp.with_gil(|py| {
+        py.state().push(2);
+        py.check_switch(); // nobody waits: nothing happens
+        py.state().push(3);
+        py.state().len()
+    });
+    assert_eq!(len, Ok(3), "with_gil returns the closure's value in Ok");
+    assert_eq!(interp.with_gil(|py| py.state().clone()), Ok(vec![1, 2, 3]), "the state persists");
+    assert_eq!(interp.into_inner(), vec![1, 2, 3]);
+    let custom = Interpreter::with_switch_interval((), Duration::from_millis(20));
+    assert_eq!(custom.switch_interval(), Duration::from_millis(20));
+}
+
+/// Some arithmetic the optimiser cannot remove: one "bytecode" of work.
+fn work(rounds: u64) -> u64 {
+    let mut x = 0x9E37_79B9u64;
+    for i in 0..rounds {
+        x = std::hint::black_box(x.rotate_left(5) ^ i).wrapping_mul(0x100_0000_01B3);
+    }
+    x
+}
+
+fn mutual_exclusion_keeps_the_counter_exact() {
+    const LOOPERS: usize = 3;
+    const CALLERS: usize = 3;
+    const BYTECODES: u64 = 2_000;
+    let interp = Interpreter::with_switch_interval(0u64, Duration::from_millis(1));
+    let gauge = Gauge::new();
+    // A second counter updated with a separate load and store: it loses counts if two threads
+    // are ever between bytecodes at the same time.
+    let witness = AtomicU64::new(0);
+    let bytecode = |py: &mut Python<'_, u64>| {
+        let _inside = gauge.enter();
+        let v = *py.state();
+        let w = witness.load(SeqCst);
+        work(500);
+        witness.store(w + 1, SeqCst);
+        *py.state() = v + 1;
+    };
+    interp.with_gil(|py| bytecode(py)).expect("a first bytecode");
+    thread::scope(|s| {
+        for _ in 0..LOOPERS {
+            // Long-running threads that switch at check_switch...
+            s.spawn(|| {
+                interp
+                    .with_gil(|py| {
+                        for _ in 0..BYTECODES {
+                            bytecode(py);
+                            py.check_switch();
+                        }
+                    })
+                    .expect("not nested")
+            });
+        }
+        for _ in 0..CALLERS {
+            // ...and threads that take the lock for one bytecode at a time.
+            s.spawn(|| {
+                for _ in 0..BYTECODES {
+                    interp.with_gil(|py| bytecode(py)).expect("not nested");
+                }
+            });
+        }
+    });
+    let want = 1 + (LOOPERS + CALLERS) as u64 * BYTECODES;
+    kit::at_most("threads between bytecodes at once", gauge.peak() as f64, 1.0, "threads");
+    assert_eq!(witness.load(SeqCst), want, "updates were lost: two threads ran bytecode at the same time");
+    assert_eq!(interp.into_inner(), want, "the counter behind the token lost updates");
+}
+
+fn no_thread_starves() {
+    const THREADS: usize = 4;
+    const RUN: Duration = Duration::from_millis(600);
+    let interp = Interpreter::with_switch_interval(0u64, INTERVAL);
+    interp.with_gil(|py| *py.state() += 1).expect("a first bytecode");
+    let start = Arc::new(Rendezvous::new(THREADS, MEET));
+    // Waits are measured in wall time and in the CPU time the process used meanwhile (the
+    // other threads running bytecode): a busy machine stretches the first, not the second.
+    let meter = kit::CpuMeter::start().unwrap_or_else(|| kit::skip("CPU time cannot be read here"));
+    let cpu_now = || meter.stop().cpu;
+    // For each thread: the longest it went without running a bytecode, from the start on.
+    let waits: Vec<(Duration, Duration)> = thread::scope(|s| {
+        let handles: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (interp, start, cpu_now) = (&interp, start.clone(), &cpu_now);
+                s.spawn(move || {
+                    start.wait();
+                    let begin = Instant::now();
+                    let end = begin + RUN;
+                    let (mut last, mut last_cpu) = (begin, cpu_now());
+                    let (mut longest, mut longest_cpu) = (Duration::ZERO, Duration::ZERO);
+                    interp
+                        .with_gil(|py| {
+                            loop {
+                                *py.state() += 1;
+                                let (now, now_cpu) = (Instant::now(), cpu_now());
+                                longest = longest.max(now - last);
+                                longest_cpu = longest_cpu.max(now_cpu.saturating_sub(last_cpu));
+                                work(200);
+                                (last, last_cpu) = (Instant::now(), cpu_now());
+                                if last >= end {
+                                    break;
+                                }
+                                py.check_switch();
+                            }
+                        })
+                        .expect("not nested");
+                    (longest, longest_cpu)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a bytecode thread panicked")).collect()
+    });
+    let worst_wall = waits.iter().map(|w| w.0).max().unwrap_or_default();
+    let worst_cpu = waits.iter().map(|w| w.1).max().unwrap_or_default();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    kit::figure("switch interval", ms(INTERVAL), "ms");
+    kit::figure("longest wait for the lock, wall time", ms(worst_wall), "ms");
+    kit::at_most(
+        "longest wait for the lock, in CPU time the other threads ran meanwhile",
+        ms(worst_cpu),
+        10.0 * ms(INTERVAL),
+        "ms",
+    );
+}
+
+fn cpu_bound_threads_gain_no_speedup() {
+    const THREADS: usize = 4;
+    const BYTECODES: u64 = 1_500;
+    if kit::cores() < 2 {
+        kit::skip("with 1 core nothing could run in parallel anyway; this needs 2 or more");
+    }
+    let interp = Interpreter::with_switch_interval(0u64, INTERVAL);
+    interp.with_gil(|py| *py.state() += 1).expect("a first bytecode");
+    let meter = kit::CpuMeter::start().unwrap_or_else(|| kit::skip("CPU time cannot be read here"));
+    thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                interp
+                    .with_gil(|py| {
+                        for _ in 0..BYTECODES {
+                            *py.state() += work(2_000) & 1;
+                            py.check_switch();
+                        }
+                    })
+                    .expect("not nested")
+            });
+        }
+    });
+    let span = meter.stop();
+    kit::figure("wall time of 4 CPU-bound threads", span.wall.as_secs_f64(), "s");
+    kit::at_most("CPU seconds per wall second under the lock", span.parallelism(), 1.3, "x");
+}
+
+fn blocking_work_in_allow_threads_overlaps() {
+    const THREADS: usize = 4;
+    let interp = Interpreter::new(0u32);
+    interp.with_gil(|py| *py.state() += 1).expect("a first bytecode");
+    let latch = Rendezvous::new(THREADS, MEET);
+    thread::scope(|s| {
+        for _ in 0..THREADS {
+            s.spawn(|| {
+                interp
+                    .with_gil(|py| {
+                        *py.state() += 1;
+                        py.allow_threads(|| latch.wait()); // "blocking I/O"
+                        *py.state() += 1;
+                    })
+                    .expect("not nested")
+            });
+        }
+    });
+    kit::at_least(
+        "threads inside allow_threads at once",
+        latch.most_inside() as f64,
+        THREADS as f64,
+        "threads",
+    );
+    assert_eq!(interp.into_inner(), 1 + 2 * THREADS as u32, "the state after allow_threads");
+}
+
+fn others_run_bytecode_during_allow_threads() {
+    let interp = Interpreter::new(Vec::<&str>::new());
+    interp.with_gil(|py| py.state().push("start")).expect("a first bytecode");
+    let (inside_tx, inside_rx) = mpsc::channel();
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let got_through = thread::scope(|s| {
+        let interp = &interp;
+        let blocked = s.spawn(move || {
+            interp
+                .with_gil(|py| {
+                    py.state().push("before");
+                    let got = py.allow_threads(|| {
+                        inside_tx.send(()).expect("main is listening");
+                        done_rx.recv_timeout(MEET).is_ok()
+                    });
+                    py.state().push("after");
+                    got
+                })
+                .expect("not nested")
+        });
+        inside_rx.recv_timeout(MEET).expect("the thread reached allow_threads");
+        interp.with_gil(|py| py.state().push("other")).expect("not nested");
+        let _ = done_tx.send(());
+        blocked.join().expect("the allow_threads thread panicked")
+    });
+    assert!(got_through, "another thread could not take the lock while this one was inside allow_threads");
+    assert_eq!(interp.into_inner(), vec!["start", "before", "other", "after"]);
+}
+
+fn with_gil_inside_allow_threads_works() {
+    let interp = Interpreter::new(0u32);
+    let inner = interp
+        .with_gil(|py| {
+            *py.state() += 1;
+            let inner = py.allow_threads(|| interp.with_gil(|py2| *py2.state() += 10));
+            *py.state() += 100;
+            inner
+        })
+        .expect("not nested");
+    assert_eq!(inner, Ok(()), "inside allow_threads the lock is free for this thread too");
+    assert_eq!(interp.into_inner(), 111);
+}
+
+fn nested_acquire_does_not_deadlock() {
+    let interp = Interpreter::new(0u32);
+    let nested = interp
+        .with_gil(|py| {
+            *py.state() += 1;
+            let nested = interp.with_gil(|inner| *inner.state() += 10);
+            *py.state() += 1;
+            nested
+        })
+        .expect("the outer call is not nested");
+    assert_eq!(nested, Err(AlreadyHeld), "a nested with_gil by the holding thread");
+    // The lock is free again: for this thread and for another.
+    assert_eq!(interp.with_gil(|py| *py.state()), Ok(2));
+    thread::scope(|s| s.spawn(|| interp.with_gil(|py| *py.state() += 1)).join())
+        .expect("no panic")
+        .expect("free");
+    assert_eq!(interp.into_inner(), 3);
+}
+
+fn a_panic_releases_the_lock() {
+    let interp = Interpreter::new(0u32);
+    interp.with_gil(|py| *py.state() += 1).expect("a first bytecode");
+    thread::scope(|s| {
+        let crashed = s.spawn(|| {
+            interp.with_gil(|py| {
+                *py.state() += 1;
+                panic!("a script raised an exception (expected by the test)");
+            })
+        });
+        assert!(crashed.join().is_err(), "the panic comes out of with_gil");
+    });
+    let after = thread::scope(|s| s.spawn(|| interp.with_gil(|py| *py.state())).join());
+    assert_eq!(after.expect("no panic"), Ok(2), "another thread gets the lock and the state after a panic");
+    // A panic inside allow_threads, where the lock is not held: nothing to give back twice.
+    let crashed = thread::scope(|s| {
+        s.spawn(|| {
+            interp.with_gil(|py| {
+                *py.state() += 1;
+                py.allow_threads(|| panic!("blocking work failed (expected by the test)"))
+            })
+        })
+        .join()
+    });
+    assert!(crashed.is_err(), "the panic comes out of with_gil");
+    assert_eq!(interp.with_gil(|py| *py.state()), Ok(3), "the lock is free after a panic in allow_threads");
+    let after = thread::scope(|s| s.spawn(|| interp.with_gil(|py| *py.state() += 1)).join());
+    assert_eq!(after.expect("no panic"), Ok(()));
+}
+
+fn waiting_threads_use_no_cpu() {
+    const WAITERS: usize = 3;
+    let interp = Interpreter::with_switch_interval(0u32, INTERVAL);
+    interp.with_gil(|py| *py.state() += 1).expect("a first bytecode");
+    let (held_tx, held_rx) = mpsc::channel();
+    let (release_tx, release_rx) = mpsc::channel::<()>();
+    let span = thread::scope(|s| {
+        let interp = &interp;
+        s.spawn(move || {
+            interp
+                .with_gil(|py| {
+                    held_tx.send(()).expect("main is listening");
+                    let _ = release_rx.recv_timeout(MEET); // holds the lock, blocked, no check_switch
+                    *py.state() += 1;
+                })
+                .expect("not nested")
+        });
+        held_rx.recv_timeout(MEET).expect("the holder took the lock");
+        for _ in 0..WAITERS {
+            s.spawn(|| interp.with_gil(|py| *py.state() += 1).expect("not nested"));
+        }
+        thread::sleep(Duration::from_millis(50)); // the waiters reach their wait
+        let meter = kit::CpuMeter::start().unwrap_or_else(|| kit::skip("CPU time cannot be read here"));
+        thread::sleep(Duration::from_millis(300));
+        let span = meter.stop();
+        let _ = release_tx.send(());
+        span
+    });
+    assert_eq!(interp.into_inner(), 2 + WAITERS as u32, "every waiter got its turn in the end");
+    kit::at_most(
+        "CPU seconds per wall second while 3 threads waited for the lock",
+        span.parallelism(),
+        0.05,
+        "x",
+    );
+}
+
+fn the_holder_keeps_the_lock_for_a_switch_interval() {
+    const RUN: Duration = Duration::from_millis(300);
+    // The state remembers which thread ran the last bytecode: a change is a handover.
+    let interp = Interpreter::with_switch_interval((usize::MAX, 0u64), INTERVAL);
+    interp.with_gil(|py| py.state().1 += 0).expect("a first bytecode");
+    let start = Instant::now();
+    thread::scope(|s| {
+        for me in 0..2 {
+            let interp = &interp;
+            s.spawn(move || {
+                interp
+                    .with_gil(|py| {
+                        while start.elapsed() < RUN {
+                            let (last, handovers) = py.state();
+                            if *last != me {
+                                *last = me;
+                                *handovers += 1;
+                            }
+                            work(20);
+                            py.check_switch();
+                        }
+                    })
+                    .expect("not nested")
+            });
+        }
+    });
+    let wall = start.elapsed();
+    let (_, handovers) = interp.into_inner();
+    let most = 1.5 * wall.as_secs_f64() / INTERVAL.as_secs_f64() + 10.0;
+    kit::at_most("handovers between 2 threads", handovers as f64, most.round(), "handovers");
+}

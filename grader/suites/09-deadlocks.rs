@@ -1,0 +1,297 @@
+//! Hidden tests of kata 09: deadlocks. Threads released together by a barrier hammer the bank
+//! and the table; a lock-order mistake shows as a deadlock, which the grader reports as one
+//! (every thread asleep on a lock) at the test's short deadline.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use deadlocks::*;
+use kit::{Rendezvous, test};
+
+/// A test that could deadlock gets this deadline: the solution finishes in well under a second.
+const HANG: Duration = Duration::from_secs(5);
+const RICH: u64 = 1_000_000_000;
+
+fn main() {
+    kit::suite(&[
+        test!(a_transfer_moves_the_money).hint("take from `from`, give to `to`; both balances change by `amount`"),
+        test!(a_refused_transfer_changes_nothing).points(2).hint(
+            "check the account numbers and the payer's balance before changing anything; return the error instead",
+        ),
+        test!(opposing_transfers_all_finish).points(3).deadline(HANG).hint(
+            "A->B locks A then B while B->A locks B then A: each holds the lock the other needs. Lock the lower account number first, whatever the direction",
+        ),
+        test!(transfers_in_a_ring_all_finish).points(2).deadline(HANG).hint(
+            "0->1, 1->2, ..., n->0 at once: a cycle of waits. One global order (lowest number first) cannot form a cycle",
+        ),
+        test!(transfer_to_the_same_account_works).points(2).deadline(HANG).hint(
+            "from == to means one account and one lock: locking a std Mutex twice from one thread deadlocks",
+        ),
+        test!(total_is_conserved_while_transfers_run).points(3).deadline(HANG).hint(
+            "hold both accounts' locks from the debit until the credit, and let total() hold every lock at once (in the same order)",
+        ),
+        test!(every_philosopher_eats).points(3).deadline(HANG).hint(
+            "left then right for everyone closes a circle of waits; take the lower-numbered fork first",
+        ),
+        test!(neighbours_never_share_a_fork).points(2).deadline(HANG).hint(
+            "hold both forks (two lock guards) for the whole of eat(i)",
+        ),
+        test!(philosophers_who_share_no_fork_eat_at_once).points(2).deadline(HANG).hint(
+            "one lock per fork, not one lock for the table: philosophers 0 and 2 of 4 need different forks",
+        ),
+    ]);
+}
+
+fn a_transfer_moves_the_money() {
+    let bank = Bank::new(&[100, 50, 0]);
+    bank.transfer(0, 2, 30).expect("30 of 100 can move");
+    bank.transfer(1, 0, 50).expect("the whole balance can move");
+    bank.transfer(2, 1, 0).expect("nothing can move");
+    let balances: Vec<u64> = (0..3).map(|i| bank.balance(i)).collect();
+    assert_eq!(balances, vec![120, 0, 30]);
+    assert_eq!(bank.total(), 150);
+}
+
+fn a_refused_transfer_changes_nothing() {
+    let bank = Bank::new(&[100, 50]);
+    assert_eq!(
+        bank.transfer(1, 0, 51),
+        Err(TransferError::InsufficientFunds { needed: 51, available: 50 }),
+        "account 1 holds 50"
+    );
+    assert_eq!(bank.transfer(0, 2, 1), Err(TransferError::NoSuchAccount(2)));
+    assert_eq!(bank.transfer(7, 0, 1), Err(TransferError::NoSuchAccount(7)));
+    assert_eq!((bank.balance(0), bank.balance(1)), (100, 50), "a refused transfer must change nothing");
+    assert_eq!(bank.total(), 150);
+}
+
+/// How long the transfer storms run. A lock-order bug needs a thread to be caught between its
+/// first and second lock while another runs; on a busy machine that takes some preemptions.
+const STORM: Duration = Duration::from_millis(400);
+
+/// Runs `threads` workers released together by a barrier; worker `t` calls `work(t)` in a
+/// loop until [`STORM`] has passed, and returns how many times it did.
+fn storm(threads: usize, work: impl Fn(usize) + Sync) -> Vec<u64> {
+    let barrier = Barrier::new(threads);
+    thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let (barrier, work) = (&barrier, &work);
+                s.spawn(move || {
+                    barrier.wait();
+                    let start = Instant::now();
+                    let mut rounds = 0;
+                    while rounds < 200 || start.elapsed() < STORM {
+                        for _ in 0..50 {
+                            work(t);
+                        }
+                        rounds += 50;
+                    }
+                    rounds
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a worker panicked")).collect()
+    })
+}
+
+fn opposing_transfers_all_finish() {
+    let bank = Bank::new(&[RICH, RICH]);
+    bank.transfer(0, 1, 0).expect("a transfer of nothing"); // the student's code first: fails fast if unwritten
+    let rounds = storm(8, |t| {
+        let (from, to) = if t % 2 == 0 { (0, 1) } else { (1, 0) };
+        bank.transfer(from, to, 3).expect("the accounts hold plenty");
+    });
+    let (there, back): (u64, u64) = (rounds.iter().step_by(2).sum(), rounds.iter().skip(1).step_by(2).sum());
+    kit::figure("opposing transfers", (there + back) as f64, "transfers");
+    assert_eq!(
+        (bank.balance(0), bank.balance(1)),
+        (RICH - 3 * there + 3 * back, RICH + 3 * there - 3 * back),
+        "balances after {there} transfers 0->1 and {back} transfers 1->0 of 3 each"
+    );
+}
+
+fn transfers_in_a_ring_all_finish() {
+    const N: usize = 4;
+    let bank = Bank::new(&[RICH; N]);
+    bank.transfer(0, 1, 0).expect("a transfer of nothing");
+    let rounds = storm(2 * N, |t| {
+        bank.transfer(t % N, (t + 1) % N, 1).expect("the accounts hold plenty");
+    });
+    let mut expected = vec![RICH; N];
+    for (t, r) in rounds.iter().enumerate() {
+        expected[t % N] -= r;
+        expected[(t + 1) % N] += r;
+    }
+    let balances: Vec<u64> = (0..N).map(|i| bank.balance(i)).collect();
+    assert_eq!(balances, expected, "each account paid and received what the transfers say");
+}
+
+fn transfer_to_the_same_account_works() {
+    let bank = Bank::new(&[100, RICH]);
+    assert_eq!(bank.transfer(0, 0, 30), Ok(()), "paying yourself what you have is fine");
+    assert_eq!(bank.balance(0), 100, "paying yourself changes nothing");
+    assert_eq!(
+        bank.transfer(0, 0, 101),
+        Err(TransferError::InsufficientFunds { needed: 101, available: 100 }),
+        "paying yourself more than you have is refused"
+    );
+    // And among other transfers, from several threads.
+    bank.transfer(1, 1, 1).expect("a self-transfer of 1");
+    let barrier = Barrier::new(4);
+    thread::scope(|s| {
+        for t in 0..4 {
+            let (bank, barrier) = (&bank, &barrier);
+            s.spawn(move || {
+                barrier.wait();
+                for i in 0..2_000 {
+                    let account = (t + i) % 2;
+                    bank.transfer(account, account, 1).expect("a self-transfer of 1");
+                    bank.transfer(1, 0, 1).expect("plenty");
+                    bank.transfer(0, 1, 1).expect("the 1 just received");
+                }
+            });
+        }
+    });
+    assert_eq!((bank.balance(0), bank.balance(1)), (100, RICH));
+}
+
+/// A small deterministic random stream, so failures can be replayed.
+fn lcg(seed: &mut u64) -> u64 {
+    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    *seed >> 33
+}
+
+fn total_is_conserved_while_transfers_run() {
+    const ACCOUNTS: usize = 4;
+    const WORKERS: usize = 4;
+    let bank = Bank::new(&[RICH; ACCOUNTS]);
+    let start_total = bank.total();
+    let done = AtomicBool::new(false);
+    let (snapshots, wrong) = (AtomicU64::new(0), AtomicU64::new(0));
+    let first_wrong = AtomicU64::new(0);
+    let barrier = Barrier::new(WORKERS);
+    // Each worker's net flow per account, to check the final balances exactly.
+    let flows: Vec<Vec<i64>> = thread::scope(|s| {
+        let auditor = s.spawn(|| {
+            while !done.load(SeqCst) {
+                let seen = bank.total();
+                snapshots.fetch_add(1, SeqCst);
+                if seen != start_total && wrong.fetch_add(1, SeqCst) == 0 {
+                    first_wrong.store(seen, SeqCst);
+                }
+            }
+        });
+        let workers: Vec<_> = (0..WORKERS)
+            .map(|w| {
+                let (barrier, bank, snapshots) = (&barrier, &bank, &snapshots);
+                s.spawn(move || {
+                    let mut seed = w as u64 + 1;
+                    let mut flow = vec![0i64; ACCOUNTS];
+                    barrier.wait();
+                    let start = Instant::now();
+                    // Until STORM has passed and the auditor has had its say (or 2 s, if
+                    // total() is very slow).
+                    while start.elapsed() < STORM
+                        || (snapshots.load(SeqCst) < 1_000 && start.elapsed() < Duration::from_secs(2))
+                    {
+                        for _ in 0..20 {
+                            let from = lcg(&mut seed) as usize % ACCOUNTS;
+                            let to = lcg(&mut seed) as usize % ACCOUNTS;
+                            let amount = 1 + lcg(&mut seed) % 100;
+                            bank.transfer(from, to, amount).expect("the accounts hold plenty");
+                            flow[from] -= amount as i64;
+                            flow[to] += amount as i64;
+                        }
+                    }
+                    flow
+                })
+            })
+            .collect();
+        let flows = workers.into_iter().map(|h| h.join().expect("a worker panicked")).collect();
+        done.store(true, SeqCst);
+        auditor.join().expect("the auditor panicked");
+        flows
+    });
+    for (i, expected) in (0..ACCOUNTS).map(|i| (i, RICH as i64 + flows.iter().map(|f| f[i]).sum::<i64>())) {
+        assert_eq!(bank.balance(i) as i64, expected, "account {i} lost or gained money");
+    }
+    kit::figure("totals read while transfers ran", snapshots.load(SeqCst) as f64, "snapshots");
+    kit::figure("snapshots with a different total", wrong.load(SeqCst) as f64, "snapshots");
+    if wrong.load(SeqCst) > 0 {
+        panic!(
+            "total() saw {} instead of {start_total} in {} of {} snapshots: money was out of every account mid-transfer",
+            first_wrong.load(SeqCst),
+            wrong.load(SeqCst),
+            snapshots.load(SeqCst)
+        );
+    }
+}
+
+/// A moment of eating: a short spin, so neighbours reach for their forks meanwhile. (Not a
+/// yield: on a busy machine a yield while holding forks hands the core away for a whole slice.)
+fn pause() {
+    for _ in 0..200 {
+        std::hint::spin_loop();
+    }
+}
+
+fn every_philosopher_eats() {
+    assert_eq!(dine(0, 10, |_| {}), Vec::<usize>::new(), "an empty table");
+    assert_eq!(dine(3, 0, |_| {}), vec![0; 3], "no meals");
+    // Dinner after dinner until STORM has passed: a fork-order bug needs a philosopher caught
+    // between the first and second fork while the others reach for theirs.
+    let start = Instant::now();
+    let mut dinners = 0;
+    for &n in [2, 3, 5].iter().cycle() {
+        if dinners >= 3 && start.elapsed() >= STORM {
+            break;
+        }
+        dinners += 1;
+        let meals = 300;
+        let counts: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
+        let eaten = dine(n, meals, |i| {
+            counts[i].fetch_add(1, SeqCst);
+            pause();
+        });
+        let seen: Vec<usize> = counts.iter().map(|c| c.load(SeqCst)).collect();
+        assert_eq!(seen, vec![meals; n], "eat(i) calls per philosopher, {n} at the table");
+        assert_eq!(eaten, vec![meals; n], "returned meal counts, {n} at the table");
+    }
+    kit::figure("dinners served", dinners as f64, "dinners");
+}
+
+fn neighbours_never_share_a_fork() {
+    const N: usize = 5;
+    let in_hand: Vec<AtomicBool> = (0..N).map(|_| AtomicBool::new(false)).collect();
+    let clashes = AtomicUsize::new(0);
+    let eaten = dine(N, 300, |i| {
+        let forks = [i, (i + 1) % N];
+        for &f in &forks {
+            if in_hand[f].swap(true, SeqCst) {
+                clashes.fetch_add(1, SeqCst);
+            }
+        }
+        pause();
+        for &f in &forks {
+            in_hand[f].store(false, SeqCst);
+        }
+    });
+    assert_eq!(eaten, vec![300; N]);
+    kit::at_most("meals where a fork was in two hands", clashes.load(SeqCst) as f64, 0.0, "meals");
+}
+
+fn philosophers_who_share_no_fork_eat_at_once() {
+    // Philosophers 0 and 2 of 4 need forks {0, 1} and {2, 3}: they can eat together, and on
+    // their first meal they wait for each other at the table.
+    let meet = Arc::new(Rendezvous::new(2, Duration::from_secs(2)));
+    let first_meal = [AtomicBool::new(true), AtomicBool::new(true)];
+    dine(4, 5, |i| {
+        if i % 2 == 0 && first_meal[i / 2].swap(false, SeqCst) {
+            meet.wait();
+        }
+    });
+    kit::at_least("philosophers eating at once", meet.most_inside() as f64, 2.0, "philosophers");
+}
