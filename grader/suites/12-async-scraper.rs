@@ -1,0 +1,237 @@
+//! Hidden tests of kata 12: the async scraper. Each test starts its own mock bookstore (on its
+//! own thread and runtime, port 0) and reads the server's own counters: which paths were asked
+//! for and how often, and the most requests it ever held in flight at once. The scraper runs
+//! on a current-thread runtime, so a blocking call inside it stalls every other fetch.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use async_scraper::*;
+use bookstore::Bookstore;
+use kit::test;
+
+fn main() {
+    kit::suite(&[
+        test!(parse_page_reads_every_book).points(2).hint(
+            "one book per <article class=\"product_pod\">: the title attribute, the word after star-rating, the £ price as pence",
+        ),
+        test!(parse_page_reads_the_page_count).hint("the pager says \"Page 2 of 5\": the last number is the count"),
+        test!(parse_page_rejects_what_is_not_a_catalogue_page)
+            .hint("no \"Page n of N\" means it is not a catalogue page: return an error, do not guess"),
+        test!(scrape_finds_the_exact_catalogue)
+            .points(3)
+            .hint("page 1 gives the page count; fetch pages 2..=count, parse each, then sort all the books"),
+        test!(peak_in_flight_never_exceeds_k).points(2).hint(
+            "bound the fetches: buffer_unordered(k) on a stream of page fetches, or a Semaphore with k permits",
+        ),
+        test!(peak_in_flight_reaches_k).points(2).hint(
+            "start the next fetch before the previous one ends (and use the async http::get, never a blocking client)",
+        ),
+        test!(each_page_is_fetched_once)
+            .points(2)
+            .hint("page 1 is already fetched: the rest are pages 2..=count, each once"),
+        test!(scrape_time_is_near_the_limit)
+            .points(2)
+            .timing()
+            .hint("keep k requests in flight all the time: each round of k pages should take one latency"),
+        test!(a_flaky_page_succeeds_after_retries)
+            .points(2)
+            .hint("on a 503, wait (tokio::time::sleep) and ask again, up to cfg.retries more times"),
+        test!(retries_back_off).hint("wait cfg.backoff before the first retry and double the wait each time"),
+        test!(a_page_that_stays_busy_is_given_up)
+            .hint("after cfg.retries retries, stop and list the page as failed with its status"),
+        test!(a_hanging_page_is_reported_and_does_not_stall_the_rest)
+            .points(3)
+            .hint("wrap each request in tokio::time::timeout(cfg.timeout, ...); a timed-out page is a Failure"),
+        test!(a_closed_connection_is_reported).hint("an http::Error is a failure of that page, not of the scrape"),
+        test!(a_failing_first_page_is_an_error)
+            .hint("without page 1 there is no page count: scrape returns that error"),
+    ]);
+}
+
+/// Runs `f` to completion on a fresh current-thread runtime.
+fn run<F: Future>(f: F) -> F::Output {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    rt.block_on(f)
+}
+
+fn store(books: usize, per_page: usize, latency_ms: u64) -> Bookstore {
+    Bookstore::builder()
+        .seed(books as u64 * 31 + per_page as u64)
+        .books(books)
+        .per_page(per_page)
+        .latency(Duration::from_millis(latency_ms))
+        .start()
+}
+
+fn config(k: usize) -> Config {
+    Config { concurrency: k, timeout: Duration::from_secs(3), retries: 3, backoff: Duration::from_millis(20) }
+}
+
+fn ours(books: &[bookstore::Book]) -> Vec<Book> {
+    books
+        .iter()
+        .map(|b| Book { title: b.title.clone(), price_pence: b.price_pence, rating: b.rating })
+        .collect()
+}
+
+/// The store's whole catalogue, sorted, leaving out the pages in `except`.
+fn expected(store: &Bookstore, except: &[usize]) -> Vec<Book> {
+    let mut all: Vec<Book> = (1..=store.page_count())
+        .filter(|n| !except.contains(n))
+        .flat_map(|n| ours(store.page_books(n)))
+        .collect();
+    all.sort();
+    all
+}
+
+fn scrape_ok(store: &Bookstore, cfg: &Config) -> Report {
+    match run(scrape(&store.base_url(), cfg)) {
+        Ok(report) => report,
+        Err(e) => panic!("scrape failed: {e:?}"),
+    }
+}
+
+fn failed_pages(report: &Report) -> Vec<usize> {
+    report.failed.iter().map(|f| f.page).collect()
+}
+
+fn parse_page_reads_every_book() {
+    let store = store(25, 10, 0);
+    for n in 1..=3 {
+        let html = store.body(&Bookstore::page_path(n)).expect("a page");
+        let page = parse_page(&html).unwrap_or_else(|e| panic!("page {n} did not parse: {e:?}"));
+        assert_eq!(page.books, ours(store.page_books(n)), "the books of page {n}, in page order");
+    }
+}
+
+fn parse_page_reads_the_page_count() {
+    for (books, per_page, pages) in [(25, 10, 3), (7, 10, 1), (120, 10, 12)] {
+        let store = store(books, per_page, 0);
+        let html = store.body(&Bookstore::page_path(1)).expect("a page");
+        let page = parse_page(&html).unwrap_or_else(|e| panic!("page 1 did not parse: {e:?}"));
+        assert_eq!(page.page_count, pages, "{books} books at {per_page} a page");
+    }
+}
+
+fn parse_page_rejects_what_is_not_a_catalogue_page() {
+    let store = store(25, 10, 0);
+    let home = store.body("/").expect("the home page");
+    assert!(parse_page(&home).is_err(), "the home page has no page count, yet parse_page accepted it");
+    assert!(parse_page("").is_err(), "an empty page was accepted");
+}
+
+fn scrape_finds_the_exact_catalogue() {
+    let store = store(57, 8, 0);
+    let report = scrape_ok(&store, &config(3));
+    assert_eq!(report.pages, 8, "the page count");
+    assert!(report.failed.is_empty(), "no page should fail: {:?}", report.failed);
+    assert_eq!(report.books.len(), 57, "every book once");
+    assert_eq!(report.books, expected(&store, &[]), "the catalogue, sorted by title");
+}
+
+fn peak_in_flight_never_exceeds_k() {
+    let store = store(80, 8, 60);
+    let report = scrape_ok(&store, &config(3));
+    assert_eq!(report.books.len(), 80);
+    kit::at_most("requests in flight at once", store.peak_in_flight() as f64, 3.0, "requests");
+}
+
+fn peak_in_flight_reaches_k() {
+    let store = store(80, 8, 100);
+    let report = scrape_ok(&store, &config(4));
+    assert_eq!(report.books.len(), 80);
+    kit::at_least("requests in flight at once", store.peak_in_flight() as f64, 4.0, "requests");
+}
+
+fn each_page_is_fetched_once() {
+    let store = store(50, 5, 10);
+    let report = scrape_ok(&store, &config(4));
+    for n in 1..=10 {
+        let hits = store.hits(&Bookstore::page_path(n));
+        assert_eq!(hits, 1, "page {n} was asked for {hits} times");
+    }
+    assert_eq!(store.total_hits(), 10, "requests for anything but the 10 pages: {:?}", store.hits_by_path());
+    assert_eq!(report.requests, 10, "Report::requests counts the requests sent");
+}
+
+fn scrape_time_is_near_the_limit() {
+    const LATENCY: f64 = 0.15;
+    let store = store(100, 10, (LATENCY * 1000.0) as u64);
+    let start = Instant::now();
+    let report = scrape_ok(&store, &config(3));
+    let took = start.elapsed().as_secs_f64();
+    assert_eq!(report.books.len(), 100);
+    // Page 1 alone, then 9 pages 3 at a time: 4 latencies is as fast as this site allows.
+    let limit = LATENCY * (1 + 9usize.div_ceil(3)) as f64;
+    kit::figure("the fastest possible", limit, "s");
+    kit::at_most("scrape time", took, limit * 1.5 + 0.3, "s");
+}
+
+fn a_flaky_page_succeeds_after_retries() {
+    let store = store(40, 8, 0);
+    let flaky = Bookstore::page_path(4);
+    store.fail_next(&flaky, 2);
+    let report = scrape_ok(&store, &config(3));
+    assert!(report.failed.is_empty(), "page 4 answers 503 twice, then 200; failed: {:?}", report.failed);
+    assert_eq!(report.books, expected(&store, &[]));
+    assert_eq!(store.hits(&flaky), 3, "page 4: two 503s and one success");
+    assert_eq!(report.requests, 7, "5 pages and 2 retries");
+}
+
+fn retries_back_off() {
+    let store = store(16, 8, 0);
+    store.fail_next(&Bookstore::page_path(2), 2);
+    let cfg = Config { backoff: Duration::from_millis(150), ..config(2) };
+    let start = Instant::now();
+    let report = scrape_ok(&store, &cfg);
+    let took = start.elapsed().as_secs_f64();
+    assert!(report.failed.is_empty(), "failed: {:?}", report.failed);
+    kit::at_least("time with two retries after 0.15 s and 0.3 s", took, 0.43, "s");
+}
+
+fn a_page_that_stays_busy_is_given_up() {
+    let store = store(24, 8, 0);
+    let busy = Bookstore::page_path(2);
+    store.fail_next(&busy, 1000);
+    let cfg = Config { retries: 2, ..config(2) };
+    let report = scrape_ok(&store, &cfg);
+    assert_eq!(failed_pages(&report), vec![2], "page 2 never stops answering 503");
+    assert!(matches!(report.failed[0].error, FetchError::Status(503)), "got {:?}", report.failed[0].error);
+    assert_eq!(store.hits(&busy), 3, "one request and 2 retries");
+    assert_eq!(report.books, expected(&store, &[2]));
+}
+
+fn a_hanging_page_is_reported_and_does_not_stall_the_rest() {
+    let store = store(48, 8, 20);
+    store.hang(&Bookstore::page_path(3));
+    let cfg = Config { timeout: Duration::from_millis(400), ..config(2) };
+    let start = Instant::now();
+    let report = scrape_ok(&store, &cfg);
+    let took = start.elapsed().as_secs_f64();
+    assert_eq!(failed_pages(&report), vec![3], "page 3 hangs; failed: {:?}", report.failed);
+    assert!(matches!(report.failed[0].error, FetchError::Timeout), "got {:?}", report.failed[0].error);
+    assert_eq!(report.books, expected(&store, &[3]), "every other page's books");
+    kit::at_most("scrape time with one page hanging (timeout 0.4 s)", took, 2.0, "s");
+    assert!(store.wait_idle(Duration::from_secs(2)), "the timed-out request was never dropped");
+}
+
+fn a_closed_connection_is_reported() {
+    let store = store(24, 8, 0);
+    store.close_connection(&Bookstore::page_path(2));
+    let report = scrape_ok(&store, &config(2));
+    assert_eq!(failed_pages(&report), vec![2], "page 2 closes the connection; failed: {:?}", report.failed);
+    assert!(matches!(report.failed[0].error, FetchError::Http(_)), "got {:?}", report.failed[0].error);
+    assert_eq!(report.books, expected(&store, &[2]));
+}
+
+fn a_failing_first_page_is_an_error() {
+    let store = store(24, 8, 0);
+    store.fail_next(&Bookstore::page_path(1), 1000);
+    let cfg = Config { retries: 1, ..config(2) };
+    match run(scrape(&store.base_url(), &cfg)) {
+        Err(FetchError::Status(503)) => {}
+        other => panic!("page 1 always answers 503, so scrape must fail with Status(503); got {other:?}"),
+    }
+    assert_eq!(store.total_hits(), 2, "page 1 and its one retry, nothing else");
+}
