@@ -3,16 +3,22 @@
 
 mod grader;
 mod machine;
+mod solutions;
 mod table;
 
 use std::path::PathBuf;
 
 fn main() {
+    // First thing: in a worker process of the process-pool benchmark this serves tasks and exits.
+    solutions::worker_guard();
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".into());
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("bench/ has a parent").to_path_buf();
     let mut sections = vec![machine::describe()];
     if which == "all" || which == "grader" {
         sections.push(grader::run(&root));
+    }
+    if which == "all" || which == "solutions" {
+        sections.push(solutions::run(&root));
     }
     let text = format!(
         "# Benchmarks\n\nWritten by `cargo run --release -p bench`; rerun it to refresh. Figures are medians of \
