@@ -59,12 +59,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sleeping_costs_no_cpu_and_spinning_does() {
-        let meter = CpuMeter::start().unwrap();
-        std::thread::sleep(Duration::from_millis(100));
-        assert!(meter.stop().parallelism() < 0.5);
-        // Spinning always costs CPU time, however busy the machine (how much per wall second
-        // depends on the load, so that is not asserted here).
+    fn spinning_costs_cpu_time() {
+        // How much per wall second depends on the load, so only that it is counted is asserted.
+        let _alone = crate::CPU_TESTS.lock().unwrap_or_else(|p| p.into_inner());
         let meter = CpuMeter::start().unwrap();
         let until = Instant::now() + Duration::from_millis(50);
         while Instant::now() < until {

@@ -22,6 +22,11 @@ pub use harness::{Test, suite};
 pub use latch::Rendezvous;
 pub use overlap::{Overlap, expect_threads_compute_at_once, measure_overlap};
 
+/// Kit unit tests that measure this process's CPU time take this lock, so that other tests
+/// spinning at the same moment do not count as theirs.
+#[cfg(test)]
+pub(crate) static CPU_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Registers a test function under its own name: `test!(results_in_order)`.
 #[macro_export]
 macro_rules! test {
