@@ -27,6 +27,9 @@ struct Queue {
     jobs: VecDeque<Job>,
     /// Set by `drop`: no more jobs will come, so a worker that finds the queue empty can leave.
     closed: bool,
+    /// Workers asleep on `job_ready`: with none asleep there is nobody to wake, and a busy pool
+    /// skips the system call a notify costs.
+    sleeping: usize,
 }
 
 /// A fixed number of worker threads that run the jobs given to them, oldest job first.
@@ -51,7 +54,7 @@ impl ThreadPool {
     pub fn new(workers: usize) -> ThreadPool {
         assert!(workers > 0, "a thread pool needs at least one worker");
         let shared = Arc::new(Shared {
-            queue: Mutex::new(Queue { jobs: VecDeque::new(), closed: false }),
+            queue: Mutex::new(Queue { jobs: VecDeque::new(), closed: false, sleeping: 0 }),
             job_ready: Condvar::new(),
         });
         let workers = (0..workers)
@@ -73,8 +76,12 @@ impl ThreadPool {
     {
         let mut queue = self.shared.queue.lock().unwrap_or_else(PoisonError::into_inner);
         queue.jobs.push_back(Box::new(job));
-        // One job, so one sleeping worker is enough; waking all would only make them race.
-        self.shared.job_ready.notify_one();
+        let someone_asleep = queue.sleeping > 0;
+        drop(queue); // the woken worker should not find the lock still held
+        if someone_asleep {
+            // One job, so one sleeping worker is enough; waking all would only make them race.
+            self.shared.job_ready.notify_one();
+        }
     }
 
     /// Queues `job` and returns a handle whose [`JobHandle::join`] waits for its result.
@@ -133,7 +140,9 @@ fn work(shared: &Shared) {
                     return;
                 }
                 // Sleeps without using the CPU, and gives the lock back while asleep.
+                queue.sleeping += 1;
                 queue = shared.job_ready.wait(queue).unwrap_or_else(PoisonError::into_inner);
+                queue.sleeping -= 1;
             }
         }; // the lock is released here, so other workers can take jobs while this one runs
         // A panicking job must not take the worker down with it.
