@@ -103,7 +103,10 @@ mod tests {
     #[test]
     fn a_short_body_or_nothing_is_no_response() {
         assert!(matches!(parse(b""), Err(Error::NoResponse)));
-        assert!(matches!(parse(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort"), Err(Error::NoResponse)));
+        assert!(matches!(
+            parse(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nshort"),
+            Err(Error::NoResponse)
+        ));
     }
 
     #[test]
