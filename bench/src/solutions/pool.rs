@@ -109,10 +109,9 @@ pub fn rows() -> Vec<Row> {
         Row::new("a std thread per job: same jobs", format!("{} ({})", human(t_threads), per_sec(t_threads))),
         Row::new("throughput, 04 / rayon", ratio(vs_rayon)).goal("≥ 0.5×").note(verdict(
             vs_rayon >= 0.5,
-            "one queue behind one Mutex, so every submit and every take contend for it, and \
-             std's `Condvar::notify_one` makes a futex system call on every job, sleeping workers \
-             or not; rayon pushes onto a lock-free queue and wakes a thread only when one sleeps \
-             (the fix, in 04: count the sleeping workers and notify only when there are some)",
+            "one queue behind one Mutex, so every execute and every take contend for the same \
+             lock (the pool already wakes a worker only when one sleeps); rayon gives each thread \
+             its own lock-free deque and steals between them: the next step past this kata",
         )),
         Row::new("throughput, 04 / a thread per job", ratio(vs_threads))
             .goal("≥ 10×")
