@@ -4,9 +4,9 @@
 //! nobody waited for, an orphan still running. Only the sleeping-children test reads the clock
 //! for a verdict; the others prove overlap with a rendezvous the children hold in a folder.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use child_processes::*;
@@ -71,32 +71,9 @@ fn sh(script: &str) -> Command {
     cmd
 }
 
-/// A fresh empty folder for pid files and rendezvous markers.
-fn scratch() -> Scratch {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "kata06-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).expect("create a scratch folder");
-    Scratch(dir)
-}
-
-/// A scratch folder, removed when dropped (also when the test fails).
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A fresh empty folder for pid files and rendezvous markers, removed when dropped.
+fn scratch() -> kit::Scratch {
+    kit::Scratch::new("kata06")
 }
 
 /// Waits for a helper to write its pid into `file`.

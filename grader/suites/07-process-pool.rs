@@ -3,7 +3,7 @@
 //! serves tasks and exits. The tests look at the workers from outside through /proc (their
 //! pids, parents, children and CPU time); the only clock-based verdict is the CPU speedup.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -198,31 +198,9 @@ fn map_within(
     })
 }
 
-fn scratch() -> Scratch {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "kata07-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).expect("create a scratch folder");
-    Scratch(dir)
-}
-
-/// A scratch folder, removed when dropped (also when the test fails).
-struct Scratch(PathBuf);
-
-impl std::ops::Deref for Scratch {
-    type Target = Path;
-    fn deref(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A fresh empty folder for pid files and rendezvous markers, removed when dropped.
+fn scratch() -> kit::Scratch {
+    kit::Scratch::new("kata07")
 }
 
 fn oks(values: &[&str]) -> Vec<Result<String, TaskError>> {

@@ -13,6 +13,7 @@ mod overlap;
 pub mod procs;
 pub mod protocol;
 pub mod reaper;
+mod scratch;
 
 pub use check::{at_least, at_most, figure, skip};
 pub use cpu::{CpuMeter, CpuSpan, cores};
@@ -20,6 +21,7 @@ pub use deadline::within;
 pub use gauge::{Gauge, GaugeGuard};
 pub use harness::{Test, suite};
 pub use latch::Rendezvous;
+pub use scratch::Scratch;
 pub use overlap::{Overlap, expect_threads_compute_at_once, measure_overlap};
 
 /// Kit unit tests that measure this process's CPU time take this lock, so that other tests
