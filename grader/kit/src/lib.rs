@@ -21,8 +21,8 @@ pub use deadline::within;
 pub use gauge::{Gauge, GaugeGuard};
 pub use harness::{Test, suite};
 pub use latch::Rendezvous;
-pub use scratch::Scratch;
 pub use overlap::{Overlap, expect_threads_compute_at_once, measure_overlap};
+pub use scratch::Scratch;
 
 /// Kit unit tests that measure this process's CPU time take this lock, so that other tests
 /// spinning at the same moment do not count as theirs.
