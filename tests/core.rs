@@ -101,7 +101,10 @@ fn a_submission_that_does_not_compile_fails_only_its_exercise() {
     // People see the compiler's own message.
     let out = grader().args(["--submission", &sub, &first]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("does not compile") && text.contains("error"), "{text}");
+    assert!(
+        text.contains("the kata does not compile; none of its tests ran") && text.contains("error"),
+        "{text}"
+    );
     let _ = exercise(&report, bad["dir"].as_str().unwrap());
 }
 

@@ -50,6 +50,11 @@ fn every_hostile_submission_gets_its_verdict_and_leaves_nothing_behind() {
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
             panic!("{}: no report ({e}): {}", case.name, String::from_utf8_lossy(&out.stderr))
         });
+        if case.status.as_deref() == Some("not-run") {
+            let diagnostics =
+                exercise(&report, &case.exercise)["diagnostics"].as_str().unwrap_or("").to_string();
+            assert!(!diagnostics.is_empty(), "{}: a kata that is not run says why", case.name);
+        }
         for name in &case.caught_by {
             let t = test(&report, &case.exercise, name);
             let (status, message) = (t["status"].as_str().unwrap_or(""), t["message"].as_str().unwrap_or(""));

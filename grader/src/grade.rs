@@ -71,19 +71,33 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         let mut diagnostics: Option<String> = None;
         let flavors = course.flavors(ex);
         for (flavor, report) in builds.iter().filter(|(f, _)| flavors.contains(f)) {
-            match &report.exercises[&ex.dir()] {
-                Built::Ready(suite) => {
-                    for info in run::list(suite)?.into_iter().filter(|t| wanted(req, t)) {
+            // A suite that cannot even list its tests (its main runs the kata's code first, as
+            // 07's worker guard does) fails its kata alone, like a build failure.
+            let listing = match &report.exercises[&ex.dir()] {
+                Built::Ready(suite) => run::list(suite).map(|tests| (suite, tests)).map_err(|e| {
+                    (
+                        "its hidden suite could not start",
+                        format!("the hidden suite could not list its tests: {e:#}"),
+                    )
+                }),
+                Built::Failed { diagnostics } => Err(("the kata does not compile", diagnostics.clone())),
+            };
+            match listing {
+                Ok((suite, infos)) => {
+                    for info in infos.into_iter().filter(|t| wanted(req, t)) {
                         plan.push(Planned { exercise: ex.dir(), suite: suite.clone(), info });
                         tests.push(Listed::Planned);
                     }
                 }
-                Built::Failed { diagnostics: text } => {
+                Err((why, text)) => {
                     let source = std::fs::read_to_string(course.suite_file(ex, *flavor))?;
                     tests.extend(
-                        suite_scan::scan(&source).into_iter().filter(|t| wanted(req, t)).map(Listed::NotRun),
+                        suite_scan::scan(&source)
+                            .into_iter()
+                            .filter(|t| wanted(req, t))
+                            .map(|t| Listed::NotRun(t, why)),
                     );
-                    diagnostics.get_or_insert_default().push_str(text);
+                    diagnostics.get_or_insert_default().push_str(&text);
                 }
             }
         }
@@ -106,7 +120,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
                 .iter()
                 .map(|t| match t {
                     Listed::Planned => results.next().expect("one result per planned test"),
-                    Listed::NotRun(info) => not_run(info),
+                    Listed::NotRun(info, why) => not_run(info, why),
                 })
                 .collect();
             let staged = staged.exercises.iter().find(|s| s.exercise.number == ex.number).expect("staged");
@@ -126,7 +140,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
 /// A test of the report: run in plan order, or not run because its suite did not build.
 enum Listed {
     Planned,
-    NotRun(TestInfo),
+    NotRun(TestInfo, &'static str),
 }
 
 /// Whether the test is selected: all, or those named in the comma-separated filter.
@@ -134,11 +148,11 @@ fn wanted(req: &Request, t: &TestInfo) -> bool {
     req.test.as_deref().is_none_or(|names| names.split(',').any(|n| n.trim() == t.name))
 }
 
-fn not_run(info: &TestInfo) -> TestReport {
+fn not_run(info: &TestInfo, why: &str) -> TestReport {
     TestReport {
         name: info.name.clone(),
         status: Status::NotRun,
-        message: Some("not run: the exercise does not compile".into()),
+        message: Some(format!("not run: {why}")),
         not_implemented: false,
         figures: vec![],
         duration_ms: 0,

@@ -132,28 +132,47 @@ fn own_tid() -> Option<u32> {
     None
 }
 
-/// Fails the test unless `work` had two threads computing at the same moment at least a few
-/// times. Skips on one core, off Linux, and when a busy loop on two threads, run just before
-/// and just after, got less than 1.2 cores: then nobody's threads could show it.
-pub fn expect_threads_compute_at_once<T>(work: impl FnOnce() -> T) -> T {
+/// Fails the test unless `work` had two threads computing at the same moment in at least
+/// three windows. Runs `work` up to five times, counting windows across the runs: one thread can
+/// never show such a window, so repeating only helps correct code through a busy moment. Skips
+/// on one core, off Linux, and when a busy loop on two threads, run before and after, got less
+/// than 1.2 cores: then nobody's threads could show it. Returns what the last run returned.
+pub fn expect_threads_compute_at_once<T>(mut work: impl FnMut() -> T) -> T {
+    const NEEDED: usize = 3;
     if crate::cores() < 2 {
         crate::skip("computing on two cores at once needs 2 or more cores; this machine gives 1");
     }
     let before = spin_parallelism(2, Duration::from_millis(100));
-    let (value, overlap) = measure_overlap(work);
+    let mut seen = Overlap::default();
+    let mut value = None;
+    for _ in 0..5 {
+        let (v, overlap) = measure_overlap(&mut work);
+        value = Some(v);
+        let Some(o) = overlap else { crate::skip("per-thread CPU clocks can be read on Linux only") };
+        seen.windows += o.windows;
+        seen.parallel_windows += o.parallel_windows;
+        seen.overall = seen.overall.max(o.overall);
+        if seen.parallel_windows >= NEEDED {
+            break;
+        }
+    }
     let after = spin_parallelism(2, Duration::from_millis(100));
-    let Some(o) = overlap else { crate::skip("per-thread CPU clocks can be read on Linux only") };
     let free = before.min(after);
     crate::figure("cores a busy loop got, before and after", free, "x");
-    crate::figure("CPU seconds per wall second", o.overall, "x");
-    crate::figure("2 ms windows sampled", o.windows as f64, "");
-    if free < 1.2 {
+    crate::figure("CPU seconds per wall second, best run", seen.overall, "x");
+    crate::figure("2 ms windows sampled", seen.windows as f64, "");
+    if seen.parallel_windows < NEEDED && free < 1.2 {
         crate::skip(&format!(
             "the machine is too busy to show parallel work: a busy loop got {free:.2} cores"
         ));
     }
-    crate::at_least("2 ms windows with two threads computing at once", o.parallel_windows as f64, 3.0, "");
-    value
+    crate::at_least(
+        "2 ms windows with two threads computing at once",
+        seen.parallel_windows as f64,
+        NEEDED as f64,
+        "",
+    );
+    value.expect("work ran at least once")
 }
 
 #[cfg(all(test, target_os = "linux"))]

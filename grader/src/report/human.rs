@@ -45,7 +45,12 @@ fn exercise(out: &mut String, ex: &ExerciseReport, opts: &Options) {
         );
     }
     if !ex.compiled {
-        let _ = writeln!(out, "    {}", style("does not compile; its tests were not run").red());
+        let why = ex
+            .tests
+            .first()
+            .and_then(|t| t.message.as_deref())
+            .unwrap_or("not run: the kata does not compile");
+        let _ = writeln!(out, "    {}", style(format!("{why}; none of its tests ran")).red());
         let diag = ex.diagnostics.as_deref().unwrap_or("");
         let lines: Vec<&str> = diag.lines().collect();
         for line in lines.iter().take(DIAGNOSTIC_LINES) {
