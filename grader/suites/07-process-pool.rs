@@ -306,22 +306,6 @@ fn the_workers_run_tasks_at_once() {
     );
 }
 
-/// CPU seconds per wall second that two spinning threads of this process get right now.
-fn free_cores() -> f64 {
-    let Some(meter) = kit::CpuMeter::start() else { return 0.0 };
-    let until = Instant::now() + Duration::from_millis(100);
-    std::thread::scope(|s| {
-        for _ in 0..2 {
-            s.spawn(|| {
-                while Instant::now() < until {
-                    std::hint::spin_loop();
-                }
-            });
-        }
-    });
-    meter.stop().parallelism()
-}
-
 /// The answer of a `burn` task: the worker's pid and the intervals it was surely on a core.
 struct Burned {
     pid: String,
@@ -368,7 +352,7 @@ fn cpu_work_speeds_up_with_more_workers() {
     let n = cores.min(4);
     let tasks = 4 * n;
     let inputs: Vec<String> = (0..tasks).map(|_| "60".to_string()).collect();
-    let before = free_cores();
+    let before = kit::free_cores(2, Duration::from_millis(100));
     let start = Instant::now();
     let (one, _) = map_within(new_pool(1), Duration::from_secs(15), "burn", inputs.clone());
     let wall_one = start.elapsed().as_secs_f64();
@@ -378,7 +362,7 @@ fn cpu_work_speeds_up_with_more_workers() {
     let (many, got) = map_within(many, Duration::from_secs(15), "burn", inputs);
     let wall_many = start.elapsed().as_secs_f64();
     drop(many);
-    let after = free_cores();
+    let after = kit::free_cores(2, Duration::from_millis(100));
     let burned: Vec<Burned> =
         got.iter().map(|r| parse_burned(r.as_deref().expect("every burn task answers"))).collect();
     let workers: std::collections::BTreeSet<&str> = burned.iter().map(|b| b.pid.as_str()).collect();

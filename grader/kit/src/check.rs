@@ -32,17 +32,25 @@ pub fn figure(name: &str, value: f64, unit: &str) {
 
 /// Records `value` and fails the test unless it is at least `bar`.
 pub fn at_least(name: &str, value: f64, bar: f64, unit: &str) {
-    record(name, value, unit, Some(format!(">= {}", fmt(bar))));
+    record(name, value, unit, Some(format!(">= {}", format_number(bar))));
     if value < bar {
-        panic!("{name}: measured {} {unit}, needs at least {} {unit}", fmt(value), fmt(bar));
+        panic!(
+            "{name}: measured {} {unit}, needs at least {} {unit}",
+            format_number(value),
+            format_number(bar)
+        );
     }
 }
 
 /// Records `value` and fails the test unless it is at most `bar`.
 pub fn at_most(name: &str, value: f64, bar: f64, unit: &str) {
-    record(name, value, unit, Some(format!("<= {}", fmt(bar))));
+    record(name, value, unit, Some(format!("<= {}", format_number(bar))));
     if value > bar {
-        panic!("{name}: measured {} {unit}, at most {} {unit} allowed", fmt(value), fmt(bar));
+        panic!(
+            "{name}: measured {} {unit}, at most {} {unit} allowed",
+            format_number(value),
+            format_number(bar)
+        );
     }
 }
 
@@ -51,8 +59,9 @@ pub fn skip(reason: &str) -> ! {
     std::panic::panic_any(Skip(reason.to_string()))
 }
 
-/// Whole numbers without a fraction, others to three significant decimals.
-pub(crate) fn fmt(v: f64) -> String {
+/// A measured number as the kit and the grader show it: whole numbers bare, others with one
+/// decimal from 10 up and two below.
+pub fn format_number(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
         format!("{}", v as i64)
     } else if v.abs() >= 10.0 {
@@ -68,9 +77,9 @@ mod tests {
 
     #[test]
     fn numbers_read_naturally() {
-        assert_eq!(fmt(4.0), "4");
-        assert_eq!(fmt(1.4), "1.40");
-        assert_eq!(fmt(12.345), "12.3");
+        assert_eq!(format_number(4.0), "4");
+        assert_eq!(format_number(1.4), "1.40");
+        assert_eq!(format_number(12.345), "12.3");
     }
 
     #[test]

@@ -3,6 +3,14 @@
 
 use std::time::{Duration, Instant};
 
+/// Keeps this thread busy on its core for `wall`: the load some checks compare against.
+pub fn spin_for(wall: Duration) {
+    let until = Instant::now() + wall;
+    while Instant::now() < until {
+        std::hint::spin_loop();
+    }
+}
+
 /// The cores this process may use.
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -63,10 +71,7 @@ mod tests {
         // How much per wall second depends on the load, so only that it is counted is asserted.
         let _alone = crate::CPU_TESTS.lock().unwrap_or_else(|p| p.into_inner());
         let meter = CpuMeter::start().unwrap();
-        let until = Instant::now() + Duration::from_millis(50);
-        while Instant::now() < until {
-            std::hint::spin_loop();
-        }
+        spin_for(Duration::from_millis(50));
         assert!(meter.stop().cpu > Duration::ZERO);
     }
 }

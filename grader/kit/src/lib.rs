@@ -15,13 +15,13 @@ pub mod protocol;
 pub mod reaper;
 mod scratch;
 
-pub use check::{at_least, at_most, figure, skip};
-pub use cpu::{CpuMeter, CpuSpan, cores};
+pub use check::{at_least, at_most, figure, format_number, skip};
+pub use cpu::{CpuMeter, CpuSpan, cores, spin_for};
 pub use deadline::within;
 pub use gauge::{Gauge, GaugeGuard};
 pub use harness::{Test, suite};
 pub use latch::Rendezvous;
-pub use overlap::{Overlap, expect_threads_compute_at_once, measure_overlap};
+pub use overlap::{Overlap, expect_threads_compute_at_once, free_cores, measure_overlap};
 pub use scratch::Scratch;
 
 /// Kit unit tests that measure this process's CPU time take this lock, so that other tests

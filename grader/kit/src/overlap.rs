@@ -106,16 +106,11 @@ fn thread_cpu_ns(_tid: u32) -> Option<u64> {
 }
 
 /// CPU seconds per wall second that `threads` spinning threads get for `wall`.
-fn spin_parallelism(threads: usize, wall: Duration) -> f64 {
+pub fn free_cores(threads: usize, wall: Duration) -> f64 {
     let Some(meter) = crate::CpuMeter::start() else { return 0.0 };
-    let until = Instant::now() + wall;
     std::thread::scope(|s| {
         for _ in 0..threads {
-            s.spawn(|| {
-                while Instant::now() < until {
-                    std::hint::spin_loop();
-                }
-            });
+            s.spawn(|| crate::spin_for(wall));
         }
     });
     meter.stop().parallelism()
@@ -142,7 +137,7 @@ pub fn expect_threads_compute_at_once<T>(mut work: impl FnMut() -> T) -> T {
     if crate::cores() < 2 {
         crate::skip("computing on two cores at once needs 2 or more cores; this machine gives 1");
     }
-    let before = spin_parallelism(2, Duration::from_millis(100));
+    let before = free_cores(2, Duration::from_millis(100));
     let mut seen = Overlap::default();
     let mut value = None;
     for _ in 0..5 {
@@ -156,7 +151,7 @@ pub fn expect_threads_compute_at_once<T>(mut work: impl FnMut() -> T) -> T {
             break;
         }
     }
-    let after = spin_parallelism(2, Duration::from_millis(100));
+    let after = free_cores(2, Duration::from_millis(100));
     let free = before.min(after);
     crate::figure("cores a busy loop got, before and after", free, "x");
     crate::figure("CPU seconds per wall second, best run", seen.overall, "x");
@@ -179,13 +174,6 @@ pub fn expect_threads_compute_at_once<T>(mut work: impl FnMut() -> T) -> T {
 mod tests {
     use super::*;
 
-    fn spin(d: Duration) {
-        let until = Instant::now() + d;
-        while Instant::now() < until {
-            std::hint::spin_loop();
-        }
-    }
-
     #[test]
     fn a_panicking_work_stops_the_sampler() {
         let r = std::panic::catch_unwind(|| measure_overlap(|| panic!("todo")));
@@ -197,7 +185,7 @@ mod tests {
         let _alone = crate::CPU_TESTS.lock().unwrap_or_else(|p| p.into_inner());
         let tid = own_tid().unwrap();
         let before = thread_cpu_ns(tid).unwrap();
-        spin(Duration::from_millis(20));
+        crate::spin_for(Duration::from_millis(20));
         assert!(thread_cpu_ns(tid).unwrap() > before);
     }
 }

@@ -142,15 +142,11 @@ fn figures(out: &mut String, t: &TestReport) {
             "      {:<width$}  {}{} {}{}",
             f.name,
             style(bar).cyan(),
-            number(f.value),
+            kit::format_number(f.value),
             f.unit,
             style(needs).dim()
         );
     }
-}
-
-fn number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e12 { format!("{}", v as i64) } else { format!("{v:.2}") }
 }
 
 fn summary(out: &mut String, report: &Report) {
