@@ -11,6 +11,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use kit::protocol::TestInfo;
 
+use crate::capture::read_capped;
 use crate::model::{Status, TestReport};
 use crate::procgroup;
 use crate::supervise::{Job, Limits, Outcome};
@@ -43,26 +44,23 @@ pub enum Event<'a> {
     Finished(&'a Planned, &'a TestReport),
 }
 
-/// Asks a suite binary for its registered tests.
+/// Asks a suite binary for its registered tests. A suite's `main` may run the kata's code
+/// first (07's worker guard), so this child is isolated and bounded like a test.
 pub fn list(suite: &Path) -> Result<Vec<TestInfo>> {
-    let mut child = Command::new(suite)
-        .arg("--list")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .with_context(|| format!("starting {}", suite.display()))?;
-    let mut out = child.stdout.take().expect("piped");
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
-    if procgroup::wait_or_kill(&mut child, Duration::from_secs(30))?.is_none() {
+    let mut cmd = Command::new(suite);
+    cmd.arg("--list").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    procgroup::isolate(&mut cmd);
+    let mut child = cmd.spawn().with_context(|| format!("starting {}", suite.display()))?;
+    let (out, err) = (child.stdout.take().expect("piped"), child.stderr.take().expect("piped"));
+    let out = std::thread::spawn(move || read_capped(out, 1 << 20, 16 << 20));
+    let err = std::thread::spawn(move || read_capped(err, 4 << 10, 16 << 20));
+    let finished = procgroup::wait_or_kill(&mut child, Duration::from_secs(30))?.is_some();
+    let (text, errors) = (out.join().expect("list reader").text, err.join().expect("list reader").text);
+    if !finished {
         bail!("{} did not list its tests within 30 s", suite.display());
     }
-    let text = reader.join().expect("list reader");
-    serde_json::from_str(&text).with_context(|| format!("reading the test list of {}", suite.display()))
+    serde_json::from_str(&text)
+        .with_context(|| format!("reading the test list of {}; it said: {}", suite.display(), errors.trim()))
 }
 
 /// Runs every planned test; results come back in plan order.

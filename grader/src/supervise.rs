@@ -155,34 +155,30 @@ fn supervise(job: &Job) -> Result<Outcome> {
 
     let deadline = start + Duration::from_millis(job.deadline_ms);
     let pid = child.id();
-    let mut exit = None;
     let mut last_count = Instant::now();
-    while exit.is_none() {
+    let exit = loop {
         if let Some(status) = child.try_wait()? {
-            exit = Some(exit_of(status));
-            break;
+            break exit_of(status);
         }
         let now = Instant::now();
-        if flooded.load(Ordering::SeqCst) {
-            procgroup::kill_group(&mut child);
-            let _ = child.wait();
-            exit = Some(Exit::OutputFlood { bytes: stop });
+        let stop = if flooded.load(Ordering::SeqCst) {
+            Some(Exit::OutputFlood { bytes: stop })
         } else if now >= deadline {
-            let stall = inspect(pid, Duration::from_millis(200));
-            procgroup::kill_group(&mut child);
-            let _ = child.wait();
-            exit = Some(Exit::Deadline { stall });
+            Some(Exit::Deadline { stall: inspect(pid, Duration::from_millis(200)) }) // before the kill
         } else if now - last_count > Duration::from_millis(50) {
             last_count = now;
             let seen = tree::descendants(std::process::id()).len();
-            if seen > job.limits.processes {
-                procgroup::kill_group(&mut child);
-                let _ = child.wait();
-                exit = Some(Exit::TooManyProcesses { seen });
-            }
+            (seen > job.limits.processes).then_some(Exit::TooManyProcesses { seen })
+        } else {
+            None
+        };
+        if let Some(why) = stop {
+            procgroup::kill_group(&mut child);
+            let _ = child.wait();
+            break why;
         }
         std::thread::sleep(Duration::from_millis(5));
-    }
+    };
     let duration_ms = start.elapsed().as_millis() as u64;
     let leaked = tree::sweep(std::process::id(), pid);
     let refused_tasks = cgroup.as_ref().map_or(0, PidsCgroup::refusals);
@@ -191,11 +187,8 @@ fn supervise(job: &Job) -> Result<Outcome> {
     }
     let stdout = out.join().expect("stdout reader");
     let stderr = err.join().expect("stderr reader");
-    let mut exit = exit.expect("set in the loop");
-    if flooded.load(Ordering::SeqCst) {
-        // It may have died of the closed pipe first; the flood is still the reason.
-        exit = Exit::OutputFlood { bytes: stop };
-    }
+    // It may have died of the closed pipe first; the flood is still the reason.
+    let exit = if flooded.load(Ordering::SeqCst) { Exit::OutputFlood { bytes: stop } } else { exit };
     let (body, body_missing) = read_body(job);
     Ok(Outcome { exit, body, body_missing, stdout, stderr, leaked, refused_tasks, duration_ms })
 }
