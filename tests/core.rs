@@ -167,3 +167,31 @@ fn grade_json_in(course: &std::path::Path, args: &[&str]) -> (Value, i32) {
     let out = katas::grader_in(course).args(args).args(["--format", "json"]).output().unwrap();
     (serde_json::from_slice(&out.stdout).expect("a JSON report"), out.status.code().unwrap_or(-1))
 }
+
+#[test]
+#[serial(grader)]
+fn a_kata_that_does_not_build_reports_the_same_tests_and_points() {
+    // The grader reads a suite's registrations from its source when the kata does not build;
+    // they must agree with what the built suite lists (names, order, points), for every kata.
+    let (listed, _) = grade_json(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    for ex in listed["exercises"].as_array().unwrap() {
+        let src = dir.path().join(ex["dir"].as_str().unwrap()).join("src");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(src.join("lib.rs"), "compile_error!(\"broken on purpose\");\n").unwrap();
+    }
+    let sub = dir.path().to_string_lossy().into_owned();
+    let (scanned, _) = grade_json(&["--submission", &sub]);
+    let tests = |report: &Value, i: usize| -> Vec<(String, u64)> {
+        report["exercises"][i]["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (t["name"].as_str().unwrap().to_string(), t["max_points"].as_u64().unwrap()))
+            .collect()
+    };
+    for (i, ex) in listed["exercises"].as_array().unwrap().iter().enumerate() {
+        assert_eq!(scanned["exercises"][i]["compiled"], false, "{}", ex["dir"]);
+        assert_eq!(tests(&scanned, i), tests(&listed, i), "{}: scanned and listed tests differ", ex["dir"]);
+    }
+}

@@ -1,5 +1,5 @@
 //! The tests of a hidden suite read from its source, for an exercise that does not compile
-//! (its suite binary cannot list them). A project test checks this agrees with `--list`.
+//! (its suite binary cannot list them). tests/core.rs checks this agrees with `--list`.
 
 use kit::protocol::TestInfo;
 
