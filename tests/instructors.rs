@@ -22,6 +22,16 @@ fn wrong(name: &str) -> katas::Wrong {
     load_wrong().into_iter().find(|w| w.exercise == "01-threads" && w.name == name).unwrap()
 }
 
+/// The tests of a written report that did not pass, with their messages, for a failure to quote.
+fn failing_tests(report: &Path) -> String {
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(report).unwrap()).unwrap();
+    let tests = report["exercises"].as_array().unwrap().iter().flat_map(|e| e["tests"].as_array().unwrap());
+    tests
+        .filter(|t| t["status"] != "pass")
+        .map(|t| format!("\n{} {}: {}", t["name"], t["status"], t["message"]))
+        .collect()
+}
+
 /// A class of five: perfect, partial, not compiling, hanging, and one that edited its manifest.
 fn class(dir: &Path) {
     copy_tree(&root().join("solutions/01-threads"), &dir.join("alice-perfect/01-threads"));
@@ -62,13 +72,19 @@ fn a_class_is_graded_in_one_batch_with_every_format() {
         by_name("dave-hangs"),
         by_name("erin-edits"),
     );
-    assert_eq!(col(&alice, "total"), col(&alice, "max_score"));
+    let failing = |name: &str| failing_tests(&out.path().join(format!("{name}.json")));
+    assert_eq!(col(&alice, "total"), col(&alice, "max_score"), "{}", failing("alice-perfect"));
     assert_eq!(col(&alice, "failures"), "0");
     let bob_total: u32 = col(&bob, "total").parse().unwrap();
     assert!(bob_total > 0 && bob_total < col(&bob, "max_score").parse().unwrap(), "partial credit");
     assert_eq!(col(&carol, "total"), "0");
     assert_ne!(col(&dave, "failures"), "0");
-    assert_eq!(col(&erin, "total"), col(&erin, "max_score"), "graded on its src/ alone");
+    assert_eq!(
+        col(&erin, "total"),
+        col(&erin, "max_score"),
+        "graded on its src/ alone: {}",
+        failing("erin-edits")
+    );
 
     for name in ["alice-perfect", "bob-partial", "carol-broken", "dave-hangs", "erin-edits"] {
         let report: Value =

@@ -9,6 +9,21 @@ use std::collections::BTreeMap;
 use katas::{Wrong, exercise, grade_json, load_wrong, stray_test_processes, test, write_wrong};
 use serial_test::serial;
 
+/// Re-grades of a named test that skipped for want of a free core.
+const BUSY_RETRIES: usize = 3;
+
+/// Whether the named test caught the variant, or what it said instead.
+fn caught(report: &serde_json::Value, wrong: &Wrong, name: &str) -> Result<(), String> {
+    let t = test(report, &wrong.exercise, name);
+    let status = t["status"].as_str().unwrap_or("?");
+    let message = t["message"].as_str().unwrap_or("");
+    let caught = status != "pass"
+        && status != "skipped"
+        && wrong.status.as_deref().is_none_or(|s| s == status)
+        && wrong.message.as_deref().is_none_or(|m| message.contains(m));
+    if caught { Ok(()) } else { Err(format!("{status}: {message}")) }
+}
+
 #[test]
 #[serial(grader)]
 fn every_wrong_implementation_is_caught_by_its_named_test() {
@@ -44,15 +59,20 @@ fn every_wrong_implementation_is_caught_by_its_named_test() {
             let label = format!("{}/{} ({})", wrong.exercise, wrong.name, wrong.what);
             assert_eq!(exercise(&report, &wrong.exercise)["compiled"], true, "{label} must compile");
             for name in &wrong.caught_by {
-                let t = test(&report, &wrong.exercise, name);
-                let status = t["status"].as_str().unwrap_or("?");
-                let message = t["message"].as_str().unwrap_or("");
-                let caught = status != "pass"
-                    && status != "skipped"
-                    && wrong.status.as_deref().is_none_or(|s| s == status)
-                    && wrong.message.as_deref().is_none_or(|m| message.contains(m));
-                if !caught {
-                    missed.push(format!("{label}: {name} gave {status}: {message}"));
+                let mut verdict = caught(&report, wrong, name);
+                // A timing test skips, rather than fails, when the machine gives it no second
+                // core; it must still catch this variant once the machine is quieter.
+                for _ in 0..BUSY_RETRIES {
+                    match &verdict {
+                        Err(s) if s.starts_with("skipped") => {
+                            let (again, _) = grade_json(&["--submission", &sub, &wrong.exercise, name]);
+                            verdict = caught(&again, wrong, name);
+                        }
+                        _ => break,
+                    }
+                }
+                if let Err(seen) = verdict {
+                    missed.push(format!("{label}: {name} gave {seen}"));
                 }
             }
         }

@@ -7,6 +7,7 @@ mod capture;
 mod cgroup;
 mod cli;
 mod commands;
+mod cores;
 mod course;
 mod grade;
 mod hint;

@@ -1,5 +1,5 @@
 //! Run: every hidden test in its own supervised process. Tests that measure time run alone,
-//! after the others, which share the cores.
+//! after the others, which share the cores (see `cores`, which also covers batch slots).
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};
@@ -12,6 +12,7 @@ use anyhow::{Context, Result, bail};
 use kit::protocol::TestInfo;
 
 use crate::capture::read_capped;
+use crate::cores;
 use crate::model::{Status, TestReport};
 use crate::procgroup;
 use crate::supervise::{Job, Limits, Outcome};
@@ -68,7 +69,13 @@ pub fn run(plan: &[Planned], opts: &RunOptions, on_event: &(dyn Fn(Event) + Sync
     let slots: Vec<Mutex<Option<TestReport>>> = plan.iter().map(|_| Mutex::new(None)).collect();
     let (timing, shared): (Vec<usize>, Vec<usize>) = (0..plan.len()).partition(|&i| plan[i].info.timing);
     let run_one = |i: usize| {
-        let report = run_test(&plan[i], opts);
+        let report = if plan[i].info.timing {
+            let _alone = cores::alone();
+            run_test(&plan[i], opts)
+        } else {
+            let _shared = cores::share();
+            run_test(&plan[i], opts)
+        };
         on_event(Event::Finished(&plan[i], &report));
         *slots[i].lock().expect("slot") = Some(report);
     };

@@ -136,23 +136,38 @@ fn sum_of_squares_uses_several_threads() {
         kit::skip("counting threads needs Linux");
     }
     let data: Vec<u64> = (0..6_000_000).collect();
+    // A watcher may miss short-lived threads on a busy machine, so up to five sums are
+    // watched; one that runs its chunks one at a time never shows two, however many.
+    let mut peak = 0;
+    for _ in 0..5 {
+        peak = peak.max(summing_threads_at_once(&data));
+        if peak >= 2 {
+            break;
+        }
+    }
+    kit::at_least("summing threads alive at once", peak as f64, 2.0, "threads");
+}
+
+/// Sums `data` on 4 threads while a watcher counts this process's threads; the most seen
+/// at once beyond the watcher and this thread.
+fn summing_threads_at_once(data: &[u64]) -> usize {
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = done.clone();
     let watcher = std::thread::spawn(move || {
         let mut peak = 0;
         while !flag.load(std::sync::atomic::Ordering::SeqCst) {
             peak = peak.max(kit::procs::thread_count().unwrap_or(0));
-            std::thread::sleep(Duration::from_micros(500));
+            std::thread::sleep(Duration::from_micros(200));
         }
         peak
     });
     std::thread::sleep(Duration::from_millis(20));
     let baseline = kit::procs::thread_count().unwrap_or(0); // this thread and the watcher
-    let got = sum_of_squares(&data, 4);
+    let got = sum_of_squares(data, 4);
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     let peak = watcher.join().expect("watcher");
-    assert_eq!(got, sequential_sum(&data));
-    kit::at_least("summing threads alive at once", peak.saturating_sub(baseline) as f64, 2.0, "threads");
+    assert_eq!(got, sequential_sum(data));
+    peak.saturating_sub(baseline)
 }
 
 fn sum_of_squares_speeds_up_on_cores() {
