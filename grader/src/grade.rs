@@ -35,22 +35,59 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     let start = Instant::now();
     let selected = course.select(req.selector.as_deref())?;
     let source = Source::resolve(course, req.submission.as_deref())?;
-    // Slot 0 is the usual place; batch mode grades several submissions at once in slots 1..
-    let state_dir = match req.slot {
-        0 => req.target_dir.join("grader"),
-        n => req.target_dir.join("grader").join(format!("slot-{n}")),
-    };
+    let state_dir = state_dir(req);
     std::fs::create_dir_all(&state_dir)?;
     let lock = std::fs::File::create(state_dir.join(".lock"))?;
     lock.lock()?; // one grading run at a time per target directory
     let staged = stage::stage(course, &source, &state_dir.join("stage"), req.slot)?;
     let stage_ms = start.elapsed().as_millis() as u64;
-    let build_opts = BuildOptions {
+
+    on_event(Event::Building(selected.len()));
+    let (builds, build_ms) = build_all(course, req, &staged, &selected)?;
+
+    let run_start = Instant::now();
+    let (plan, listed) = plan(course, req, &selected, &builds)?;
+    let run_opts = RunOptions {
+        jobs: req.jobs,
+        limits: req.limits.clone(),
+        default_deadline: course.default_deadline(),
+        state_dir,
+        repeat: req.repeat,
+    };
+    on_event(Event::Running(plan.len()));
+    let results = run::run(&plan, &run_opts, on_event);
+    let exercises = assemble(listed, results, &staged);
+    let ignored = staged.ignored.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let timings = Timings {
+        total: start.elapsed().as_millis() as u64,
+        stage: stage_ms,
+        build: build_ms,
+        run: run_start.elapsed().as_millis() as u64,
+    };
+    Ok(Report::new(exercises, ignored, timings))
+}
+
+/// Where this run stages and keeps results: slot 0 is the usual place; batch mode grades
+/// several submissions at once in slots 1...
+fn state_dir(req: &Request) -> PathBuf {
+    match req.slot {
+        0 => req.target_dir.join("grader"),
+        n => req.target_dir.join("grader").join(format!("slot-{n}")),
+    }
+}
+
+/// One build per suite flavor the selected katas have; the build reports and their total time.
+fn build_all(
+    course: &Course,
+    req: &Request,
+    staged: &stage::Staged,
+    selected: &[Exercise],
+) -> Result<(Vec<(Flavor, build::BuildReport)>, u64)> {
+    let opts = BuildOptions {
         target_dir: &req.target_dir,
         timeout: Duration::from_secs(course.defaults.build_timeout_secs),
         color: req.color,
     };
-    on_event(Event::Building(selected.len()));
     let mut builds = Vec::new();
     let mut build_ms = 0;
     for flavor in [Flavor::Hidden, Flavor::Loom, Flavor::Extra] {
@@ -59,18 +96,29 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         if !with.is_empty() {
             let report = {
                 let _shared = cores::share(); // not beside another slot's timing test
-                build::build(&staged, &with, flavor, &build_opts)?
+                build::build(staged, &with, flavor, &opts)?
             };
             build_ms += report.duration.as_millis() as u64;
             builds.push((flavor, report));
         }
     }
+    Ok((builds, build_ms))
+}
 
-    let run_start = Instant::now();
-    // Each test is planned (its suite built) or reported not run (it did not).
+/// The tests of each kata, in report order.
+type Listing = Vec<(Exercise, Vec<Listed>, Option<String>)>;
+
+/// Each selected test is planned (its suite built and listed it) or reported not run (it did
+/// not), with the diagnostics that say why.
+fn plan(
+    course: &Course,
+    req: &Request,
+    selected: &[Exercise],
+    builds: &[(Flavor, build::BuildReport)],
+) -> Result<(Vec<Planned>, Listing)> {
     let mut plan = Vec::new();
-    let mut listed: Vec<(Exercise, Vec<Listed>, Option<String>)> = Vec::new();
-    for ex in &selected {
+    let mut listed = Vec::new();
+    for ex in selected {
         let mut tests = Vec::new();
         let mut diagnostics: Option<String> = None;
         let flavors = course.flavors(ex);
@@ -107,17 +155,13 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         }
         listed.push((ex.clone(), tests, diagnostics));
     }
+    Ok((plan, listed))
+}
 
-    let run_opts = RunOptions {
-        jobs: req.jobs,
-        limits: req.limits.clone(),
-        default_deadline: course.default_deadline(),
-        state_dir,
-        repeat: req.repeat,
-    };
-    on_event(Event::Running(plan.len()));
-    let mut results = run::run(&plan, &run_opts, on_event).into_iter();
-    let exercises = listed
+/// Each kata's report: its planned tests take their results in plan order.
+fn assemble(listed: Listing, results: Vec<TestReport>, staged: &stage::Staged) -> Vec<ExerciseReport> {
+    let mut results = results.into_iter();
+    listed
         .into_iter()
         .map(|(ex, tests, diagnostics)| {
             let reports: Vec<TestReport> = tests
@@ -130,15 +174,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
             let staged = staged.exercises.iter().find(|s| s.exercise.number == ex.number).expect("staged");
             exercise_report(&ex, staged, diagnostics, reports)
         })
-        .collect();
-    let ignored = staged.ignored.iter().map(|p| p.to_string_lossy().into_owned()).collect();
-    let timings = Timings {
-        total: start.elapsed().as_millis() as u64,
-        stage: stage_ms,
-        build: build_ms,
-        run: run_start.elapsed().as_millis() as u64,
-    };
-    Ok(Report::new(exercises, ignored, timings))
+        .collect()
 }
 
 /// A test of the report: run in plan order, or not run because its suite did not build.

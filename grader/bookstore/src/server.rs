@@ -48,8 +48,9 @@ async fn handle(mut stream: TcpStream, shared: Arc<Shared>) {
     };
     let path = target.split(['?', '#']).next().unwrap_or("/").to_string();
     let plan = shared.arrive(&path);
-    let _in_flight = shared.enter();
+    let in_flight = shared.enter();
     if method != "GET" {
+        drop(in_flight);
         let _ = respond(&mut stream, 405, "Method Not Allowed", "text/plain", "only GET\n").await;
         return;
     }
@@ -60,22 +61,26 @@ async fn handle(mut stream: TcpStream, shared: Arc<Shared>) {
             _ = client_gone(&mut stream) => return,
         }
     }
-    match plan.fault {
-        Some(Fault::Hang) => client_gone(&mut stream).await,
-        Some(Fault::Close) => drop(stream),
+    let (code, reason, kind, body) = match plan.fault {
+        Some(Fault::Hang) => return client_gone(&mut stream).await,
+        Some(Fault::Close) => {
+            drop(in_flight);
+            drop(stream);
+            return;
+        }
         Some(Fault::Unavailable(left)) => {
             let body = format!("the bookstore is busy, try again ({left} more 503 planned)\n");
-            let _ = respond(&mut stream, 503, "Service Unavailable", "text/plain", &body).await;
+            (503, "Service Unavailable", "text/plain", body)
         }
         None => match shared.body(&path) {
-            Some(body) => {
-                let _ = respond(&mut stream, 200, "OK", "text/html; charset=utf-8", &body).await;
-            }
-            None => {
-                let _ = respond(&mut stream, 404, "Not Found", "text/plain", "no such page\n").await;
-            }
+            Some(body) => (200, "OK", "text/html; charset=utf-8", body),
+            None => (404, "Not Found", "text/plain", "no such page\n".to_string()),
         },
-    }
+    };
+    // Answered: a client may read the whole response before this task runs again, so it
+    // must not find the request still counted in flight.
+    drop(in_flight);
+    let _ = respond(&mut stream, code, reason, kind, &body).await;
 }
 
 /// Reads up to the blank line that ends the request head; `None` if the client closed first

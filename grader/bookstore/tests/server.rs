@@ -152,3 +152,12 @@ fn dropping_the_store_stops_it_even_with_a_request_hanging() {
     assert_eq!(s.read_to_end(&mut rest).unwrap_or(0), 0, "the hanging connection is closed");
     assert!(TcpStream::connect(addr).is_err(), "nobody listens any more");
 }
+
+#[test]
+fn a_request_is_out_of_flight_once_its_response_arrives() {
+    let store = Bookstore::start();
+    for n in 0..200 {
+        assert_eq!(get(&store, &Bookstore::page_path(n % 3 + 1)).unwrap().0, 200);
+        assert_eq!(store.in_flight(), 0, "request {n} still counted after its response arrived");
+    }
+}
