@@ -173,3 +173,61 @@ fn files_a_kata_gives_are_taken_from_the_grader() {
     assert_eq!(ex["ignored_files"], serde_json::json!(["src/sync.rs"]));
     assert_eq!(test(&report, "13-spin-lock", "spin_lock_guards_the_value")["status"], "pass");
 }
+
+/// What `both` tries to write when it is called; it panics with the list of what it could
+/// change and says nothing when the disk refused every write it must not make.
+const TAMPER: &str = r#"let ha = thread::spawn(a);
+    {
+        let exe = std::env::current_exe().unwrap();
+        let mut changed: Vec<String> = Vec::new();
+        // Opened for appending, nothing written; a file it had to create is removed again.
+        let mut try_write = |what: &str, path: std::path::PathBuf| {
+            let existed = path.exists();
+            if std::fs::OpenOptions::new().append(true).create(true).open(&path).is_ok() {
+                changed.push(format!("{what} ({})", path.display()));
+                if !existed {
+                    let _ = std::fs::remove_file(&path);
+                }
+            }
+        };
+        try_write("the build cache", exe.with_file_name("planted-by-a-submission"));
+        for dir in exe.ancestors() {
+            let suite = dir.join("grader/suites/01-threads.rs");
+            if suite.exists() {
+                try_write("a hidden suite", suite);
+            }
+        }
+        try_write("the system's /tmp", std::path::PathBuf::from("/tmp/planted-by-a-submission"));
+        std::fs::write("mine.txt", "the scratch folder is writable").expect("write to the scratch folder");
+        std::fs::write(std::env::temp_dir().join("mine.txt"), "so is TMPDIR").expect("write to TMPDIR");
+        assert!(changed.is_empty(), "a submission could write to {changed:?}");
+    }"#;
+
+#[test]
+#[serial(grader)]
+fn a_test_can_write_only_to_its_own_folders() {
+    let confinable = Command::new("unshare").args(["--mount", "true"]).status().is_ok_and(|s| s.success());
+    if !cfg!(target_os = "linux") || !confinable {
+        eprintln!("skipped: this machine gives no mount namespace, so tests run with the user's rights");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let tamper = Wrong {
+        name: "tamper".into(),
+        what: "writes by absolute path to the build cache, a hidden suite and /tmp".into(),
+        caught_by: vec![],
+        status: None,
+        message: None,
+        edit: vec![katas::Edit {
+            file: "lib.rs".into(),
+            find: "let ha = thread::spawn(a);".into(),
+            replace: TAMPER.into(),
+        }],
+        exercise: "01-threads".into(),
+    };
+    write_wrong(&tamper, dir.path());
+    let sub = dir.path().to_string_lossy().into_owned();
+    let (report, _) = grade_json(&["--submission", &sub, "01", "both_returns_both_results"]);
+    let t = test(&report, "01-threads", "both_returns_both_results");
+    assert_eq!(t["status"], "pass", "the test could write outside its folders: {}", t["message"]);
+}

@@ -21,6 +21,7 @@ mod progress_bar;
 mod report;
 mod reset;
 mod run;
+mod sandbox;
 mod stage;
 mod suite_scan;
 mod supervise;

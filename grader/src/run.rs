@@ -132,9 +132,10 @@ fn supervise(p: &Planned, opts: &RunOptions, deadline_ms: u64) -> Result<Outcome
     let scratch = opts.state_dir.join("scratch").join(&p.exercise).join(&p.info.name);
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)?;
-    let results = opts.state_dir.join("results").join(&p.exercise);
-    std::fs::create_dir_all(&results)?;
-    let result_path = results.join(format!("{}.json", p.info.name));
+    // A folder per test: the only one besides its scratch folder that the test may write to.
+    let verdicts = opts.state_dir.join("verdicts").join(&p.exercise).join(&p.info.name);
+    std::fs::create_dir_all(&verdicts)?;
+    let result_path = verdicts.join("verdict.json");
     let job = Job {
         program: p.suite.clone(),
         args: vec![

@@ -1,8 +1,9 @@
 //! The supervisor: a small process (`grader __supervise`) that runs one hidden test.
 //!
-//! It becomes a child subreaper, limits itself so the test inherits the limits, starts the test
-//! in its own process group with the nonce on stdin, captures capped output, inspects the test at
-//! its deadline, then kills and reaps everything the test left behind. The grader reads its
+//! It becomes a child subreaper, limits itself so the test inherits the limits, sees the disk
+//! read-only but for the test's own folders (see `sandbox`), starts the test in its own process
+//! group with the nonce on stdin, captures capped output, inspects the test at its deadline,
+//! then kills and reaps everything the test left behind. The grader reads its
 //! [`Outcome`] as JSON from stdout: a hostile test can hurt only this process.
 
 use std::io::{Read, Write};
@@ -20,6 +21,7 @@ use crate::capture::{Captured, read_capped};
 use crate::cgroup::PidsCgroup;
 use crate::inspect::{Stall, inspect};
 use crate::procgroup;
+use crate::sandbox;
 use crate::tree;
 
 /// What to run and under which limits; sent to the supervisor on stdin.
@@ -123,9 +125,16 @@ fn supervise(job: &Job) -> Result<Outcome> {
     limit_self(&job.limits);
     let cgroup = PidsCgroup::enter(job.limits.tasks);
     let _ = std::fs::remove_file(&job.result_path);
+    // The test writes only here: its scratch folder (temporary files too) and its verdict.
+    let scratch = std::fs::canonicalize(&job.cwd)?;
+    let tmp = scratch.join("tmp");
+    std::fs::create_dir_all(&tmp)?;
+    let verdicts = std::fs::canonicalize(job.result_path.parent().context("a verdict folder")?)?;
+    let _ = sandbox::confine(&[&scratch, &verdicts]); // where it cannot, as the grading user
     let mut cmd = Command::new(&job.program);
     cmd.args(&job.args)
-        .current_dir(&job.cwd)
+        .current_dir(&scratch)
+        .env("TMPDIR", &tmp)
         .env("RUST_BACKTRACE", "0")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
