@@ -174,17 +174,18 @@ fn files_a_kata_gives_are_taken_from_the_grader() {
     assert_eq!(test(&report, "13-spin-lock", "spin_lock_guards_the_value")["status"], "pass");
 }
 
-/// What `both` tries to write when it is called; it panics with the list of what it could
-/// change and says nothing when the disk refused every write it must not make.
+/// What `both` tries when it is called: to write by absolute path to the build cache, the
+/// checkout's hidden suite and /tmp, and to read the staged hidden suite and the private suites
+/// named on the grader's command line. It panics with what it could reach.
 const TAMPER: &str = r#"let ha = thread::spawn(a);
     {
         let exe = std::env::current_exe().unwrap();
-        let mut changed: Vec<String> = Vec::new();
+        let mut reached: Vec<String> = Vec::new();
         // Opened for appending, nothing written; a file it had to create is removed again.
         let mut try_write = |what: &str, path: std::path::PathBuf| {
             let existed = path.exists();
             if std::fs::OpenOptions::new().append(true).create(true).open(&path).is_ok() {
-                changed.push(format!("{what} ({})", path.display()));
+                reached.push(format!("wrote to {what} ({})", path.display()));
                 if !existed {
                     let _ = std::fs::remove_file(&path);
                 }
@@ -200,12 +201,31 @@ const TAMPER: &str = r#"let ha = thread::spawn(a);
         try_write("the system's /tmp", std::path::PathBuf::from("/tmp/planted-by-a-submission"));
         std::fs::write("mine.txt", "the scratch folder is writable").expect("write to the scratch folder");
         std::fs::write(std::env::temp_dir().join("mine.txt"), "so is TMPDIR").expect("write to TMPDIR");
-        assert!(changed.is_empty(), "a submission could write to {changed:?}");
+
+        let stage = exe.ancestors().map(|d| d.join("grader/stage")).find(|d| d.is_dir());
+        let staged = stage.expect("the staging folder is above the suite").join("katas-0/01-threads/tests/hidden.rs");
+        if std::fs::read(&staged).is_ok() {
+            reached.push(format!("read a staged hidden suite ({})", staged.display()));
+        }
+        // The test's parent is its supervisor, whose parent is the grader.
+        let parent = |pid: &str| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            stat.rsplit(')').next()?.split_whitespace().nth(1).map(String::from)
+        };
+        let grader = parent("self").and_then(|p| parent(&p)).expect("the grader's pid");
+        let cmdline = std::fs::read(format!("/proc/{grader}/cmdline")).unwrap();
+        let args: Vec<String> = cmdline.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        let at = args.iter().position(|a| a == "--hidden").expect("--hidden on the grader's command line");
+        let private = std::path::PathBuf::from(&args[at + 1]);
+        if std::fs::read_dir(&private).is_ok_and(|mut d| d.next().is_some()) {
+            reached.push(format!("listed the private suites ({})", private.display()));
+        }
+        assert!(reached.is_empty(), "a submission {reached:?}");
     }"#;
 
 #[test]
 #[serial(grader)]
-fn a_test_can_write_only_to_its_own_folders() {
+fn a_test_can_write_only_to_its_own_folders_and_cannot_read_private_suites() {
     let confinable = Command::new("unshare").args(["--mount", "true"]).status().is_ok_and(|s| s.success());
     if !cfg!(target_os = "linux") || !confinable {
         eprintln!("skipped: this machine gives no mount namespace, so tests run with the user's rights");
@@ -214,7 +234,7 @@ fn a_test_can_write_only_to_its_own_folders() {
     let dir = tempfile::tempdir().unwrap();
     let tamper = Wrong {
         name: "tamper".into(),
-        what: "writes by absolute path to the build cache, a hidden suite and /tmp".into(),
+        what: "writes outside its folders and reads the private suites".into(),
         caught_by: vec![],
         status: None,
         message: None,
@@ -227,7 +247,11 @@ fn a_test_can_write_only_to_its_own_folders() {
     };
     write_wrong(&tamper, dir.path());
     let sub = dir.path().to_string_lossy().into_owned();
-    let (report, _) = grade_json(&["--submission", &sub, "01", "both_returns_both_results"]);
+    let private = tempfile::tempdir().unwrap();
+    std::fs::copy(root().join("grader/suites/01-threads.rs"), private.path().join("01-threads.rs")).unwrap();
+    let hidden = private.path().to_string_lossy().into_owned();
+    let (report, _) =
+        grade_json(&["--submission", &sub, "--hidden", &hidden, "01", "both_returns_both_results"]);
     let t = test(&report, "01-threads", "both_returns_both_results");
-    assert_eq!(t["status"], "pass", "the test could write outside its folders: {}", t["message"]);
+    assert_eq!(t["status"], "pass", "the test reached outside its folders: {}", t["message"]);
 }

@@ -53,6 +53,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         default_deadline: course.default_deadline(),
         state_dir,
         repeat: req.repeat,
+        hidden: secrets(course, req),
     };
     on_event(Event::Running(plan.len()));
     let results = run::run(&plan, &run_opts, on_event);
@@ -74,6 +75,14 @@ fn state_dir(req: &Request) -> PathBuf {
         0 => req.target_dir.join("grader"),
         n => req.target_dir.join("grader").join(format!("slot-{n}")),
     }
+}
+
+/// Folders a test must not read: the instructor's private suites and every staging area,
+/// which holds copies of them.
+fn secrets(course: &Course, req: &Request) -> Vec<PathBuf> {
+    let grader = req.target_dir.join("grader");
+    let slots = std::fs::read_dir(&grader).into_iter().flatten().flatten().map(|e| e.path().join("stage"));
+    course.private.iter().cloned().chain([grader.join("stage")]).chain(slots.filter(|p| p.is_dir())).collect()
 }
 
 /// One build per suite flavor the selected katas have; the build reports and their total time.

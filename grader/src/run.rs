@@ -34,6 +34,8 @@ pub struct RunOptions {
     pub state_dir: PathBuf,
     /// Runs of every test; all must pass.
     pub repeat: u32,
+    /// Folders no test may read.
+    pub hidden: Vec<PathBuf>,
 }
 
 /// What grading tells a reporter as it goes; reporters never see how tests run.
@@ -149,6 +151,7 @@ fn supervise(p: &Planned, opts: &RunOptions, deadline_ms: u64) -> Result<Outcome
         nonce: nonce(),
         deadline_ms,
         limits: opts.limits.clone(),
+        hidden: opts.hidden.clone(),
     };
     let mut child = Command::new(own_binary()?)
         .arg("__supervise")

@@ -1,15 +1,16 @@
 //! A read-only view of the machine for one test: the supervisor moves itself into a private
 //! mount namespace where every filesystem is read-only but the test's scratch folder and its
 //! verdict folder, so a test cannot rewrite a hidden suite, the kit or the build cache by an
-//! absolute path. Linux only, and only where mount namespaces may be made (root, or
+//! absolute path, and where the instructor's private suites are hidden under empty folders. Linux only, and only where mount namespaces may be made (root, or
 //! CAP_SYS_ADMIN); elsewhere the test runs with the grading user's rights.
 
 use std::path::{Path, PathBuf};
 
 /// Makes every mount of this process's new namespace read-only except `writable` (and the
-/// kernel's /proc, /sys and /dev). Children started afterwards inherit it.
+/// kernel's /proc, /sys and /dev), and covers each folder of `hidden` with an empty one.
+/// Children started afterwards inherit it.
 #[cfg(target_os = "linux")]
-pub fn confine(writable: &[&Path]) -> Result<(), String> {
+pub fn confine(writable: &[&Path], hidden: &[PathBuf]) -> Result<(), String> {
     use nix::mount::{MsFlags, mount};
     use nix::sched::{CloneFlags, unshare};
 
@@ -30,11 +31,16 @@ pub fn confine(writable: &[&Path]) -> Result<(), String> {
         mount(none, &point, none, flags, none)
             .map_err(|e| format!("making {} read-only: {e}", point.display()))?;
     }
+    let empty = MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    for dir in hidden.iter().filter(|d| d.is_dir()) {
+        mount(Some("tmpfs"), dir, Some("tmpfs"), empty, Some("size=4k"))
+            .map_err(|e| format!("hiding {}: {e}", dir.display()))?;
+    }
     Ok(())
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn confine(_writable: &[&Path]) -> Result<(), String> {
+pub fn confine(_writable: &[&Path], _hidden: &[PathBuf]) -> Result<(), String> {
     Err("read-only mounts for tests need Linux".into())
 }
 

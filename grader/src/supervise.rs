@@ -34,6 +34,8 @@ pub struct Job {
     pub nonce: String,
     pub deadline_ms: u64,
     pub limits: Limits,
+    /// Folders the test must not read (private suites and their staged copies).
+    pub hidden: Vec<PathBuf>,
 }
 
 /// Resource limits for one test process and everything it starts.
@@ -130,7 +132,7 @@ fn supervise(job: &Job) -> Result<Outcome> {
     let tmp = scratch.join("tmp");
     std::fs::create_dir_all(&tmp)?;
     let verdicts = std::fs::canonicalize(job.result_path.parent().context("a verdict folder")?)?;
-    let _ = sandbox::confine(&[&scratch, &verdicts]); // where it cannot, as the grading user
+    let _ = sandbox::confine(&[&scratch, &verdicts], &job.hidden); // where it cannot, as the grading user
     let mut cmd = Command::new(&job.program);
     cmd.args(&job.args)
         .current_dir(&scratch)
