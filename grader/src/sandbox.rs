@@ -1,8 +1,9 @@
 //! A read-only view of the machine for one test: the supervisor moves itself into a private
 //! mount namespace where every filesystem is read-only but the test's scratch folder and its
 //! verdict folder, so a test cannot rewrite a hidden suite, the kit or the build cache by an
-//! absolute path, and where the instructor's private suites are hidden under empty folders. Linux only, and only where mount namespaces may be made (root, or
-//! CAP_SYS_ADMIN); elsewhere the test runs with the grading user's rights.
+//! absolute path, and where the instructor's private suites are hidden under empty folders.
+//! Linux only, and only where mount namespaces may be made (root, or CAP_SYS_ADMIN); elsewhere
+//! the test runs with the grading user's rights.
 
 use std::path::{Path, PathBuf};
 
@@ -45,6 +46,7 @@ pub fn confine(_writable: &[&Path], _hidden: &[PathBuf]) -> Result<(), String> {
 }
 
 /// Mount points and their per-mount options, from /proc/self/mountinfo.
+#[cfg(target_os = "linux")]
 fn mounts(table: &str) -> Vec<(PathBuf, String)> {
     table
         .lines()
@@ -58,6 +60,7 @@ fn mounts(table: &str) -> Vec<(PathBuf, String)> {
 }
 
 /// mountinfo writes space, tab, newline and backslash in a path as `\ooo` octal escapes.
+#[cfg(target_os = "linux")]
 fn unescape(field: &str) -> String {
     let bytes = field.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -80,6 +83,7 @@ fn unescape(field: &str) -> String {
 }
 
 /// Whether a mount is made read-only: not the kernel's own, not a folder the test writes to.
+#[cfg(target_os = "linux")]
 fn to_freeze(point: &Path, writable: &[&Path]) -> bool {
     let kernel = ["/proc", "/sys", "/dev"].iter().any(|k| point.starts_with(k));
     !kernel && !writable.iter().any(|w| point.starts_with(w))
@@ -103,7 +107,7 @@ fn kept_flags(options: &str) -> nix::mount::MsFlags {
     })
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
 
