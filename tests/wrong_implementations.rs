@@ -2,15 +2,21 @@
 //! `WRONG_ONLY=01-threads cargo test --test wrong_implementations` checks one kata.
 //!
 //! To keep this quick, variants are graded in rounds: round k takes the k-th variant of every
-//! kata, so one build and one run cover a variant of each kata at once.
+//! kata, so one build and one run cover a variant of each kata at once. A timing test that
+//! skips because no core is free is re-graded after pauses; if the machine stays that busy and
+//! another named test caught the variant, it is reported as unproven here rather than missed.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use katas::{Wrong, exercise, grade_json, load_wrong, stray_test_processes, test, write_wrong};
 use serial_test::serial;
 
-/// Re-grades of a named test that skipped for want of a free core.
-const BUSY_RETRIES: usize = 3;
+/// How a timing test that found no free core to measure with skips.
+const BUSY: &str = "skipped: the machine is too busy";
+
+/// Pauses before each re-grade of a named test that skipped for want of a free core.
+const BUSY_BACKOFF: [Duration; 3] = [Duration::from_secs(2), Duration::from_secs(5), Duration::from_secs(10)];
 
 /// Whether the named test caught the variant, or what it said instead.
 fn caught(report: &serde_json::Value, wrong: &Wrong, name: &str) -> Result<(), String> {
@@ -22,6 +28,26 @@ fn caught(report: &serde_json::Value, wrong: &Wrong, name: &str) -> Result<(), S
         && wrong.status.as_deref().is_none_or(|s| s == status)
         && wrong.message.as_deref().is_none_or(|m| message.contains(m));
     if caught { Ok(()) } else { Err(format!("{status}: {message}")) }
+}
+
+/// The named test's verdict; one that skipped on a busy machine is re-graded, after a pause,
+/// until the machine is quiet enough for it to measure.
+fn caught_until_quiet(
+    report: &serde_json::Value,
+    wrong: &Wrong,
+    name: &str,
+    sub: &str,
+) -> Result<(), String> {
+    let mut verdict = caught(report, wrong, name);
+    for pause in BUSY_BACKOFF {
+        if !verdict.as_ref().is_err_and(|seen| seen.starts_with(BUSY)) {
+            break;
+        }
+        std::thread::sleep(pause);
+        let (again, _) = grade_json(&["--submission", sub, &wrong.exercise, name]);
+        verdict = caught(&again, wrong, name);
+    }
+    verdict
 }
 
 #[test]
@@ -58,21 +84,21 @@ fn every_wrong_implementation_is_caught_by_its_named_test() {
         for wrong in &this {
             let label = format!("{}/{} ({})", wrong.exercise, wrong.name, wrong.what);
             assert_eq!(exercise(&report, &wrong.exercise)["compiled"], true, "{label} must compile");
-            for name in &wrong.caught_by {
-                let mut verdict = caught(&report, wrong, name);
-                // A timing test skips, rather than fails, when the machine gives it no second
-                // core; it must still catch this variant once the machine is quieter.
-                for _ in 0..BUSY_RETRIES {
-                    match &verdict {
-                        Err(s) if s.starts_with("skipped") => {
-                            let (again, _) = grade_json(&["--submission", &sub, &wrong.exercise, name]);
-                            verdict = caught(&again, wrong, name);
-                        }
-                        _ => break,
+            let verdicts: Vec<(&String, Result<(), String>)> = wrong
+                .caught_by
+                .iter()
+                .map(|name| (name, caught_until_quiet(&report, wrong, name, &sub)))
+                .collect();
+            let structurally_caught = verdicts.iter().any(|(_, v)| v.is_ok());
+            for (name, verdict) in verdicts {
+                match verdict {
+                    Ok(()) => {}
+                    // Still too busy after every retry: this run cannot prove the timing test
+                    // fails, but only if another named test caught the variant is that let go.
+                    Err(seen) if seen.starts_with(BUSY) && structurally_caught => {
+                        eprintln!("unproven on this busy machine: {label}: {name} gave {seen}");
                     }
-                }
-                if let Err(seen) = verdict {
-                    missed.push(format!("{label}: {name} gave {seen}"));
+                    Err(seen) => missed.push(format!("{label}: {name} gave {seen}")),
                 }
             }
         }
