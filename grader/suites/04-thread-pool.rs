@@ -103,18 +103,25 @@ fn exactly_n_workers() {
 fn n_jobs_run_at_once() {
     const N: usize = 4;
     let pool = ThreadPool::new(N);
-    let latch = Arc::new(Rendezvous::new(N, MEET));
-    let handles: Vec<_> = (0..N)
+    let (latch, opened) = meet_on(&pool, N, "joining the rendezvous jobs");
+    let opened: Vec<bool> = opened.into_iter().map(|o| o.expect("a rendezvous job panicked")).collect();
+    kit::at_least("jobs inside the rendezvous at once", latch.most_inside() as f64, N as f64, "jobs");
+    assert!(opened.iter().all(|o| *o), "the rendezvous opened, yet a job saw it shut");
+}
+
+/// Submits `n` jobs that wait at one rendezvous and joins them within PATIENCE (`what` names
+/// the wait if it runs out): the rendezvous, whose high-water mark says how many were inside at
+/// once, and what each job's join gave.
+fn meet_on(pool: &ThreadPool, n: usize, what: &str) -> (Arc<Rendezvous>, Vec<Result<bool, JobPanicked>>) {
+    let latch = Arc::new(Rendezvous::new(n, MEET));
+    let handles: Vec<_> = (0..n)
         .map(|_| {
             let latch = latch.clone();
             pool.submit(move || latch.wait())
         })
         .collect();
-    let opened = kit::within(PATIENCE, "joining the rendezvous jobs", move || {
-        handles.into_iter().map(|h| h.join().expect("a rendezvous job panicked")).collect::<Vec<_>>()
-    });
-    kit::at_least("jobs inside the rendezvous at once", latch.most_inside() as f64, N as f64, "jobs");
-    assert!(opened.iter().all(|o| *o), "the rendezvous opened, yet a job saw it shut");
+    let joined = kit::within(PATIENCE, what, move || handles.into_iter().map(JobHandle::join).collect());
+    (latch, joined)
 }
 
 fn submit_returns_the_result() {
@@ -184,18 +191,7 @@ fn drop_joins_the_workers() {
         "threads",
     );
     // Every worker runs a job, then goes back to waiting for work: drop must wake them all.
-    let latch = Arc::new(Rendezvous::new(5, MEET));
-    let handles: Vec<_> = (0..5)
-        .map(|_| {
-            let latch = latch.clone();
-            pool.submit(move || latch.wait())
-        })
-        .collect();
-    kit::within(PATIENCE, "five jobs on five workers", move || {
-        for h in handles {
-            let _ = h.join();
-        }
-    });
+    meet_on(&pool, 5, "five jobs on five workers");
     std::thread::sleep(Duration::from_millis(200));
     drop(pool);
     // Joined threads leave the task list a moment after join returns: allow that moment only.
@@ -214,18 +210,7 @@ fn survives_a_panic_storm() {
     for i in 0..1000 {
         pool.execute(move || panic!("storm job {i}"));
     }
-    let latch = Arc::new(Rendezvous::new(N, MEET));
-    let handles: Vec<_> = (0..N)
-        .map(|_| {
-            let latch = latch.clone();
-            pool.submit(move || latch.wait())
-        })
-        .collect();
-    kit::within(PATIENCE, "jobs submitted after 1000 panicking jobs", move || {
-        for h in handles {
-            let _ = h.join();
-        }
-    });
+    let (latch, _) = meet_on(&pool, N, "jobs submitted after 1000 panicking jobs");
     kit::at_least(
         "jobs running at once after 1000 panics (4 workers)",
         latch.most_inside() as f64,

@@ -71,23 +71,28 @@ fn the_sync_facade_is_loom() {
     assert!(same::<sync::UnsafeCell<u64>, loom::cell::UnsafeCell<u64>>(), "{TAMPERED}: sync::UnsafeCell");
 }
 
+/// Two spawned threads each call `add` ROUNDS times on the shared lock; returns once both joined.
+fn two_adders<L: Send + Sync + 'static>(lock: &Arc<L>, add: fn(&L)) {
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let lock = lock.clone();
+            thread::spawn(move || {
+                for _ in 0..ROUNDS {
+                    add(&lock);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("a locking thread panicked");
+    }
+}
+
 /// Two threads add to a counter behind the spin lock; the main thread reads it after joining.
 fn loom_spin_lock_two_threads_no_race() {
     model(3, || {
         let lock = Arc::new(SpinLock::new(0usize));
-        let handles: Vec<_> = (0..2)
-            .map(|_| {
-                let lock = lock.clone();
-                thread::spawn(move || {
-                    for _ in 0..ROUNDS {
-                        *lock.lock() += 1;
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join().expect("a locking thread panicked");
-        }
+        two_adders(&lock, |l| *l.lock() += 1);
         assert_eq!(*lock.lock(), 2 * ROUNDS, "an increment was lost");
     });
 }
@@ -120,19 +125,7 @@ fn loom_spin_lock_try_lock_no_race() {
 fn loom_ticket_lock_three_threads_no_race() {
     model(3, || {
         let lock = Arc::new(TicketLock::new(0usize));
-        let handles: Vec<_> = (0..2)
-            .map(|_| {
-                let lock = lock.clone();
-                thread::spawn(move || {
-                    for _ in 0..ROUNDS {
-                        *lock.lock() += 1;
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join().expect("a locking thread panicked");
-        }
+        two_adders(&lock, |l| *l.lock() += 1);
         assert_eq!(*lock.lock(), 2 * ROUNDS, "an increment was lost");
         assert_eq!(lock.queue_len(), 0, "every ticket was served");
     });
