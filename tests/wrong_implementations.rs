@@ -12,7 +12,7 @@ use std::time::Duration;
 use katas::{Wrong, exercise, grade_json, load_wrong, stray_test_processes, test, write_wrong};
 use serial_test::serial;
 
-/// How a timing test that found no free core to measure with skips.
+/// How a timing test that found no free core to measure with skips (`kit::skip_too_busy`).
 const BUSY: &str = "skipped: the machine is too busy";
 
 /// Pauses before each re-grade of a named test that skipped for want of a free core.

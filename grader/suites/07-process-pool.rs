@@ -373,9 +373,9 @@ fn cpu_work_speeds_up_with_more_workers() {
     kit::figure("workers that ran the tasks", workers.len() as f64, "workers");
     // Overlap proves parallel work however busy the machine is; its absence proves a fault only
     // when the machine had two cores to give.
-    if overlap_ms < BAR_MS && free < 1.2 {
+    if overlap_ms < BAR_MS && kit::too_busy(free) {
         kit::figure("time two workers computed at the same moment", overlap_ms, "ms");
-        kit::skip(&format!("the machine is too busy to show parallel work: a busy loop got {free:.2} cores"));
+        kit::skip_too_busy(free);
     }
     kit::at_least("time two workers computed at the same moment", overlap_ms, BAR_MS, "ms");
 }

@@ -21,7 +21,9 @@ pub use deadline::within;
 pub use gauge::{Gauge, GaugeGuard};
 pub use harness::{Test, suite};
 pub use latch::Rendezvous;
-pub use overlap::{Overlap, expect_threads_compute_at_once, free_cores, measure_overlap};
+pub use overlap::{
+    Overlap, expect_threads_compute_at_once, free_cores, measure_overlap, skip_too_busy, too_busy,
+};
 pub use scratch::Scratch;
 
 /// Kit unit tests that measure this process's CPU time take this lock, so that other tests

@@ -127,6 +127,17 @@ fn own_tid() -> Option<u32> {
     None
 }
 
+/// Whether a machine whose busy loop got `free` cores is too busy for a missing overlap to
+/// prove a fault: that proof needs two cores to give.
+pub fn too_busy(free: f64) -> bool {
+    free < 1.2
+}
+
+/// Skips a test that saw no parallel work on a machine [`too_busy`] to show it.
+pub fn skip_too_busy(free: f64) -> ! {
+    crate::skip(&format!("the machine is too busy to show parallel work: a busy loop got {free:.2} cores"))
+}
+
 /// Fails the test unless `work` had two threads computing at the same moment in at least
 /// three windows. Runs `work` up to five times, counting windows across the runs: one thread can
 /// never show such a window, so repeating only helps correct code through a busy moment. Skips
@@ -156,10 +167,8 @@ pub fn expect_threads_compute_at_once<T>(mut work: impl FnMut() -> T) -> T {
     crate::figure("cores a busy loop got, before and after", free, "x");
     crate::figure("CPU seconds per wall second, best run", seen.overall, "x");
     crate::figure("2 ms windows sampled", seen.windows as f64, "");
-    if seen.parallel_windows < NEEDED && free < 1.2 {
-        crate::skip(&format!(
-            "the machine is too busy to show parallel work: a busy loop got {free:.2} cores"
-        ));
+    if seen.parallel_windows < NEEDED && too_busy(free) {
+        skip_too_busy(free);
     }
     crate::at_least(
         "2 ms windows with two threads computing at once",
