@@ -69,8 +69,9 @@ pub fn test<'a>(report: &'a Value, dir: &str, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no test {name} in {dir}: {:#}", exercise(report, dir)))
 }
 
-/// A known-wrong implementation: the reference solution with edits, and what must catch it.
-/// Declared in `tests/wrong/NN-name.toml`.
+/// A known-wrong implementation, and what must catch it. Declared in `tests/wrong/NN-name.toml`:
+/// either the reference solution with `edit`s, or written from scratch as a student would, in
+/// `tests/wrong/NN-name/SCRATCH/src/`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Wrong {
     pub name: String,
@@ -82,7 +83,10 @@ pub struct Wrong {
     pub status: Option<String>,
     /// Text their message must contain, if it matters (for example "deadlock").
     pub message: Option<String>,
+    #[serde(default)]
     pub edit: Vec<Edit>,
+    /// A folder under `tests/wrong/NN-name/` holding a whole `src/` written from scratch.
+    pub scratch: Option<String>,
     /// Set by [`load_wrong`]: the exercise folder.
     #[serde(skip)]
     pub exercise: String,
@@ -130,10 +134,14 @@ pub fn load_dir(folder: &str) -> Vec<Wrong> {
     all
 }
 
-/// Writes `wrong` as a submission under `into` (laid out like exercises/): the solution's
-/// `src/` with the edits applied. Panics if an edit no longer matches the solution.
+/// Writes `wrong` as a submission under `into` (laid out like exercises/): its own `src/` when
+/// written from scratch, else the solution's with the edits applied. Panics if an edit no longer
+/// matches the solution.
 pub fn write_wrong(wrong: &Wrong, into: &Path) {
-    let from = root().join("solutions").join(&wrong.exercise).join("src");
+    let from = match &wrong.scratch {
+        Some(folder) => root().join("tests/wrong").join(&wrong.exercise).join(folder).join("src"),
+        None => root().join("solutions").join(&wrong.exercise).join("src"),
+    };
     let to = into.join(&wrong.exercise).join("src");
     copy_tree(&from, &to);
     for edit in &wrong.edit {
@@ -147,6 +155,48 @@ pub fn write_wrong(wrong: &Wrong, into: &Path) {
         );
         std::fs::write(&path, text.replacen(&edit.find, &edit.replace, 1)).expect("write the edit");
     }
+}
+
+/// A correct implementation written differently from the reference: a whole `src/` in
+/// `tests/correct/NN-name/NAME/src/`. Every hidden test must pass it.
+#[derive(Debug, Clone)]
+pub struct Alternate {
+    /// The exercise folder, `01-threads`.
+    pub exercise: String,
+    pub name: String,
+    /// Its `src/` folder.
+    pub src: PathBuf,
+}
+
+/// Every correct alternate under `tests/correct/`, by exercise then name.
+pub fn load_alternates() -> Vec<Alternate> {
+    let mut all = Vec::new();
+    for kata in sorted_dirs(&root().join("tests/correct")) {
+        for variant in sorted_dirs(&kata) {
+            all.push(Alternate {
+                exercise: file_name(&kata),
+                name: file_name(&variant),
+                src: variant.join("src"),
+            });
+        }
+    }
+    all
+}
+
+/// Writes `alt` as a submission under `into`, laid out like exercises/.
+pub fn write_alternate(alt: &Alternate, into: &Path) {
+    copy_tree(&alt.src, &into.join(&alt.exercise).join("src"));
+}
+
+fn sorted_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> =
+        std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    dirs.sort();
+    dirs
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().expect("a named folder").to_string_lossy().into_owned()
 }
 
 /// Copies a folder of files recursively.

@@ -20,8 +20,11 @@ pub enum Status {
     Crash,
     /// Not run because the exercise did not compile.
     NotRun,
-    /// Cannot run here (one core, not Linux); its points leave the maximum.
+    /// Cannot run here (one core, not Linux): the same for every student on this platform.
     Skipped,
+    /// A timing test the machine was too busy to measure, even when retried alone. Its points
+    /// stay in the maximum; `--unmeasured` decides whether they are awarded.
+    Unmeasured,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -14,6 +14,7 @@ pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u6
                 BodyStatus::Pass => Status::Pass,
                 BodyStatus::Fail => Status::Fail,
                 BodyStatus::Skipped => Status::Skipped,
+                BodyStatus::Unmeasured => Status::Unmeasured,
             };
             let message = if body.status == BodyStatus::Pass && !outcome.leaked.is_empty() {
                 Some(format!(

@@ -9,8 +9,12 @@ use crate::protocol::Figure;
 
 static FIGURES: Mutex<Vec<Figure>> = Mutex::new(Vec::new());
 
-/// Panic payload of [`skip`]: the harness reports the test as skipped, not failed.
-pub(crate) struct Skip(pub String);
+/// Panic payload of [`skip`] and [`unmeasured`]: the harness reports the test as skipped or
+/// unmeasured, not failed.
+pub(crate) struct Skip {
+    pub reason: String,
+    pub unmeasured: bool,
+}
 
 pub(crate) fn take_figures() -> Vec<Figure> {
     std::mem::take(&mut *FIGURES.lock().unwrap_or_else(|p| p.into_inner()))
@@ -55,8 +59,15 @@ pub fn at_most(name: &str, value: f64, bar: f64, unit: &str) {
 }
 
 /// Ends the test as skipped, with the reason the report shows (for example "needs 2 cores").
+/// Only for what this platform can never do: every student on it gets the same skip.
 pub fn skip(reason: &str) -> ! {
-    std::panic::panic_any(Skip(reason.to_string()))
+    std::panic::panic_any(Skip { reason: reason.to_string(), unmeasured: false })
+}
+
+/// Ends the test as unmeasured: the platform can measure it, but this run could not (the
+/// machine was too busy). The grader retries it alone, and never lets it change a maximum.
+pub fn unmeasured(reason: &str) -> ! {
+    std::panic::panic_any(Skip { reason: reason.to_string(), unmeasured: true })
 }
 
 /// A measured number as the kit and the grader show it: whole numbers bare, others with one

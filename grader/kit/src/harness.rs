@@ -131,7 +131,8 @@ pub fn run_body(test: &Test) -> BodyResult {
     let (status, message) = match outcome {
         Ok(()) => (BodyStatus::Pass, None),
         Err(payload) => match payload.downcast_ref::<Skip>() {
-            Some(Skip(reason)) => (BodyStatus::Skipped, Some(reason.clone())),
+            Some(Skip { reason, unmeasured: false }) => (BodyStatus::Skipped, Some(reason.clone())),
+            Some(Skip { reason, unmeasured: true }) => (BodyStatus::Unmeasured, Some(reason.clone())),
             None => (BodyStatus::Fail, Some(failure_message(&panics, &*payload))),
         },
     };
@@ -177,6 +178,7 @@ fn run_all(tests: &[Test]) {
         let verdict = match result.status {
             BodyStatus::Pass => "ok",
             BodyStatus::Skipped => "skipped",
+            BodyStatus::Unmeasured => "unmeasured",
             BodyStatus::Fail => {
                 failed += 1;
                 "FAILED"

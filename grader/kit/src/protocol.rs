@@ -22,7 +22,10 @@ pub struct TestInfo {
 pub enum BodyStatus {
     Pass,
     Fail,
+    /// The platform cannot do what the test needs.
     Skipped,
+    /// The machine was too busy for the test to measure; it may be retried.
+    Unmeasured,
 }
 
 /// A number a test measured, with the bar it had to clear, if any.

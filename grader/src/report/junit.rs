@@ -15,7 +15,7 @@ pub fn render(report: &Report) -> String {
         for t in &ex.tests {
             let status = match t.status {
                 Status::Pass => TestCaseStatus::success(),
-                Status::Skipped | Status::NotRun => {
+                Status::Skipped | Status::NotRun | Status::Unmeasured => {
                     let mut s = TestCaseStatus::skipped();
                     s.set_message(t.message.clone().unwrap_or_default());
                     s
