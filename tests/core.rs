@@ -24,7 +24,7 @@ fn the_solutions_pass_every_hidden_test() {
     let (report, code) = grade_json(&["--submission", "solutions"]);
     let failing: Vec<String> = tests_of(&report)
         .into_iter()
-        .filter(|t| t["status"] != "pass" && t["status"] != "skipped")
+        .filter(|t| !["pass", "skipped", "unmeasured"].contains(&t["status"].as_str().unwrap_or("?")))
         .map(|t| format!("{}: {} {}", t["name"], t["status"], t["message"]))
         .collect();
     assert!(failing.is_empty(), "the reference solutions fail:\n{}", failing.join("\n"));
@@ -54,8 +54,6 @@ fn the_stubs_fail_every_test_fast_as_not_implemented() {
 #[serial(grader)]
 fn a_submission_that_does_not_compile_fails_only_its_exercise() {
     let (first, second) = {
-        let (r, _) = grade_json(&["--submission", "solutions", "1", "no_such_test"]);
-        let _ = r;
         let course = std::fs::read_to_string(root().join("grader/course.toml")).unwrap();
         let numbers: Vec<String> = course
             .lines()
@@ -93,7 +91,7 @@ fn a_submission_that_does_not_compile_fails_only_its_exercise() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .all(|t| t["status"] == "pass" || t["status"] == "skipped")
+                .all(|t| ["pass", "skipped", "unmeasured"].contains(&t["status"].as_str().unwrap_or("?")))
         );
     }
     assert_schema(&report);

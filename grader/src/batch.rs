@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::course::Course;
 use crate::grade::{self, Request};
-use crate::model::{Report, Status};
+use crate::model::Report;
 use crate::report;
 
 /// `I/N`: the I-th of N shards, counting from 1.
@@ -121,7 +121,10 @@ fn write_summary(course: &Course, rows: &[Row], path: &Path) -> Result<()> {
     let mut w = csv::Writer::from_path(path)?;
     let mut header = vec!["submission".to_string()];
     header.extend(course.exercises.iter().map(|e| e.dir()));
-    header.extend(["total", "max_score", "failures", "seconds", "error"].map(String::from));
+    header.extend(
+        ["total", "max_score", "failures", "unmeasured", "not_submitted", "seconds", "error"]
+            .map(String::from),
+    );
     w.write_record(&header)?;
     for row in rows {
         let mut record = vec![row.name.clone()];
@@ -129,20 +132,26 @@ fn write_summary(course: &Course, rows: &[Row], path: &Path) -> Result<()> {
             let score = row.report.as_ref().and_then(|r| r.exercises.iter().find(|e| e.dir == ex.dir()));
             record.push(score.map_or(String::new(), |e| e.score.to_string()));
         }
-        let (total, max, failures) =
-            row.report.as_ref().map_or((String::new(), String::new(), String::new()), |r| {
-                let failures = r
-                    .exercises
-                    .iter()
-                    .flat_map(|e| &e.tests)
-                    .filter(|t| !matches!(t.status, Status::Pass | Status::Skipped))
-                    .count();
-                (r.score.to_string(), r.max_score.to_string(), failures.to_string())
+        let [total, max, failures, unmeasured, not_submitted] =
+            row.report.as_ref().map_or(Default::default(), |r| {
+                let failures =
+                    r.exercises.iter().flat_map(|e| &e.tests).filter(|t| !t.counts_as_pass()).count();
+                let missing: Vec<&str> =
+                    r.exercises.iter().filter(|e| e.missing_src).map(|e| e.dir.as_str()).collect();
+                [
+                    r.score.to_string(),
+                    r.max_score.to_string(),
+                    failures.to_string(),
+                    r.unmeasured.to_string(),
+                    missing.join(" "),
+                ]
             });
         record.extend([
             total,
             max,
             failures,
+            unmeasured,
+            not_submitted,
             format!("{:.1}", row.seconds),
             row.error.clone().unwrap_or_default(),
         ]);

@@ -97,6 +97,11 @@ pub struct Options {
     /// Run every hidden test N times; a test must pass every time (the report counts passes).
     #[arg(long, default_value_t = 1, value_name = "N", global = true)]
     pub repeat: u32,
+    /// What a timing test that the machine was too busy to measure, even retried alone, is
+    /// worth: `award` its points (the default: nobody loses points to a busy machine) or
+    /// `withhold` them. Either way it stays in the maximum and the report says so at the top.
+    #[arg(long, value_enum, default_value_t, value_name = "POLICY", global = true)]
+    pub unmeasured: crate::model::UnmeasuredPolicy,
     /// Show the output captured from failing tests.
     #[arg(long, short, global = true)]
     pub verbose: bool,

@@ -61,6 +61,7 @@ fn request(opts: &Options, course: &Course, selector: Option<String>, test: Opti
             ..Default::default()
         },
         repeat: opts.repeat,
+        unmeasured: opts.unmeasured,
         slot: 0,
     }
 }
@@ -95,6 +96,7 @@ fn render(opts: &Options, report: &Report) -> String {
 pub fn grade(opts: &Options, exercise: Option<String>, test: Option<String>) -> Result<ExitCode> {
     let course = course(opts)?;
     let req = request(opts, &course, exercise, test);
+    grade::selected(&course, &req)?;
     let first_run = opts.submission.is_none() && progress::is_first_run(&course.progress_dir());
     if first_run && opts.format == Format::Human {
         println!("{}", welcome(&course));
@@ -163,6 +165,7 @@ pub fn batch(
     let subs = batch::submissions(dir, shard)?;
     let at_once = opts.jobs.unwrap_or(1);
     let mut template = request(opts, &course, exercise, test);
+    grade::selected(&course, &template)?;
     template.jobs = (kit::cores() / at_once).max(1);
     template.color = false;
     let started = std::time::Instant::now();

@@ -116,10 +116,61 @@ impl Course {
         let parts: Vec<&str> = sel.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
         if let Some(unknown) = parts.iter().find(|p| !self.exercises.iter().any(|e| e.matches(p))) {
             let names: Vec<String> = self.exercises.iter().map(Exercise::dir).collect();
-            bail!("no exercise matches `{unknown}`; the course has: {}", names.join(", "));
+            let keys = self.exercises.iter().flat_map(|e| [e.dir(), e.name.clone()]);
+            bail!(
+                "no kata matches `{unknown}`.{} The course has: {}",
+                did_you_mean(unknown, keys),
+                names.join(", ")
+            );
+        }
+        if parts.is_empty() {
+            bail!("`{sel}` names no kata");
         }
         Ok(self.exercises.iter().filter(|e| parts.iter().any(|p| e.matches(p))).cloned().collect())
     }
+
+    /// Fails on a test name (comma-separated list) that no suite of the selected katas
+    /// registers, naming the close matches: a typo must not grade nothing and pass.
+    pub fn check_tests(&self, selected: &[Exercise], names: Option<&str>) -> Result<()> {
+        let Some(names) = names else { return Ok(()) };
+        let mut known = Vec::new();
+        for ex in selected {
+            for flavor in self.flavors(ex) {
+                let file = self.suite_file(ex, flavor);
+                let source =
+                    std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+                known.extend(crate::suite_scan::scan(&source).into_iter().map(|t| t.name));
+            }
+        }
+        let wanted: Vec<&str> = names.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+        if wanted.is_empty() {
+            bail!("`{names}` names no test");
+        }
+        for name in wanted {
+            if !known.iter().any(|k| k == name) {
+                let katas: Vec<String> = selected.iter().map(Exercise::dir).collect();
+                let within = if katas.len() == self.exercises.len() {
+                    "any kata".to_string()
+                } else {
+                    katas.join(", ")
+                };
+                bail!("no hidden test `{name}` in {within}.{}", did_you_mean(name, known.iter().cloned()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// " Did you mean `a` or `b`?" for the candidates close to `wrong`, or nothing.
+fn did_you_mean(wrong: &str, candidates: impl Iterator<Item = String>) -> String {
+    let mut close: Vec<(f64, String)> = candidates
+        .map(|c| (strsim::jaro_winkler(wrong, &c), c))
+        .filter(|(score, c)| *score > 0.8 || c.contains(wrong))
+        .collect();
+    close.sort_by(|a, b| b.0.total_cmp(&a.0));
+    close.dedup_by(|a, b| a.1 == b.1);
+    let names: Vec<String> = close.into_iter().take(3).map(|(_, c)| format!("`{c}`")).collect();
+    if names.is_empty() { String::new() } else { format!(" Did you mean {}?", names.join(" or ")) }
 }
 
 /// A kind of hidden suite: the ordinary one, the loom model checks built with `--cfg loom`,

@@ -9,7 +9,7 @@ use kit::protocol::TestInfo;
 use crate::build::{self, BuildOptions, Built};
 use crate::cores;
 use crate::course::{Course, Exercise, Flavor};
-use crate::model::{ExerciseReport, Report, Status, TestReport, Timings};
+use crate::model::{ExerciseReport, Report, Status, TestReport, Timings, UnmeasuredPolicy};
 use crate::run::{self, Event, Planned, RunOptions};
 use crate::stage::{self, Source, StagedExercise};
 use crate::suite_scan;
@@ -27,13 +27,22 @@ pub struct Request {
     pub color: bool,
     pub limits: Limits,
     pub repeat: u32,
+    /// What a test the machine was too busy to measure is worth.
+    pub unmeasured: UnmeasuredPolicy,
     /// Which staging area to use: runs in different slots may grade at the same time.
     pub slot: usize,
 }
 
+/// The katas a request selects; an unknown kata or test name is an error, never an empty pass.
+pub fn selected(course: &Course, req: &Request) -> Result<Vec<Exercise>> {
+    let selected = course.select(req.selector.as_deref())?;
+    course.check_tests(&selected, req.test.as_deref())?;
+    Ok(selected)
+}
+
 pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) -> Result<Report> {
     let start = Instant::now();
-    let selected = course.select(req.selector.as_deref())?;
+    let selected = selected(course, req)?;
     let source = Source::resolve(course, req.submission.as_deref())?;
     let state_dir = state_dir(req);
     std::fs::create_dir_all(&state_dir)?;
@@ -42,8 +51,9 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     let staged = stage::stage(course, &source, &state_dir.join("stage"), req.slot)?;
     let stage_ms = start.elapsed().as_millis() as u64;
 
-    on_event(Event::Building(selected.len()));
-    let (builds, build_ms) = build_all(course, req, &staged, &selected)?;
+    let submitted: Vec<Exercise> = selected.iter().filter(|e| staged.submitted(e)).cloned().collect();
+    on_event(Event::Building(submitted.len()));
+    let (builds, build_ms) = build_all(course, req, &staged, &submitted)?;
 
     let run_start = Instant::now();
     let (plan, listed) = plan(course, req, &selected, &builds)?;
@@ -53,6 +63,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         default_deadline: course.default_deadline(),
         state_dir,
         repeat: req.repeat,
+        unmeasured: req.unmeasured,
         hidden: secrets(course, req),
     };
     on_event(Event::Running(plan.len()));
@@ -65,7 +76,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         build: build_ms,
         run: run_start.elapsed().as_millis() as u64,
     };
-    Ok(Report::new(exercises, ignored, timings))
+    Ok(Report::new(exercises, ignored, req.unmeasured, timings))
 }
 
 /// Where this run stages and keeps results: slot 0 is the usual place; batch mode grades
@@ -118,7 +129,7 @@ fn build_all(
 type Listing = Vec<(Exercise, Vec<Listed>, Option<String>)>;
 
 /// Each selected test is planned (its suite built and listed it) or reported not run (it did
-/// not), with the diagnostics that say why.
+/// not, or the kata was not submitted), with the diagnostics that say why.
 fn plan(
     course: &Course,
     req: &Request,
@@ -131,7 +142,16 @@ fn plan(
         let mut tests = Vec::new();
         let mut diagnostics: Option<String> = None;
         let flavors = course.flavors(ex);
-        for (flavor, report) in builds.iter().filter(|(f, _)| flavors.contains(f)) {
+        let built = builds.iter().filter(|(f, r)| flavors.contains(f) && r.exercises.contains_key(&ex.dir()));
+        if built.clone().next().is_none() {
+            // Not submitted: nothing was built, and every test scores 0 as such.
+            for flavor in flavors {
+                tests.extend(scan_suite(course, ex, flavor, req)?.map(|t| Listed::NotSubmitted(t)));
+            }
+            listed.push((ex.clone(), tests, None));
+            continue;
+        }
+        for (flavor, report) in built {
             // A suite that cannot even list its tests (its main runs the kata's code first, as
             // 07's worker guard does) fails its kata alone, like a build failure.
             let listing = match &report.exercises[&ex.dir()] {
@@ -151,13 +171,7 @@ fn plan(
                     }
                 }
                 Err((why, text)) => {
-                    let source = std::fs::read_to_string(course.suite_file(ex, *flavor))?;
-                    tests.extend(
-                        suite_scan::scan(&source)
-                            .into_iter()
-                            .filter(|t| wanted(req, t))
-                            .map(|t| Listed::NotRun(t, why)),
-                    );
+                    tests.extend(scan_suite(course, ex, *flavor, req)?.map(|t| Listed::NotRun(t, why)));
                     diagnostics.get_or_insert_default().push_str(&text);
                 }
             }
@@ -165,6 +179,18 @@ fn plan(
         listed.push((ex.clone(), tests, diagnostics));
     }
     Ok((plan, listed))
+}
+
+/// The selected tests of a suite, read from its source (for a kata with no built suite).
+fn scan_suite(
+    course: &Course,
+    ex: &Exercise,
+    flavor: Flavor,
+    req: &Request,
+) -> Result<impl Iterator<Item = TestInfo>> {
+    let source = std::fs::read_to_string(course.suite_file(ex, flavor))?;
+    let wanted: Vec<TestInfo> = suite_scan::scan(&source).into_iter().filter(|t| wanted(req, t)).collect();
+    Ok(wanted.into_iter())
 }
 
 /// Each kata's report: its planned tests take their results in plan order.
@@ -177,7 +203,12 @@ fn assemble(listed: Listing, results: Vec<TestReport>, staged: &stage::Staged) -
                 .iter()
                 .map(|t| match t {
                     Listed::Planned => results.next().expect("one result per planned test"),
-                    Listed::NotRun(info, why) => not_run(info, why),
+                    Listed::NotRun(info, why) => not_run(info, Status::NotRun, format!("not run: {why}")),
+                    Listed::NotSubmitted(info) => not_run(
+                        info,
+                        Status::NotSubmitted,
+                        "not submitted: the submission has no src/ for this kata".to_string(),
+                    ),
                 })
                 .collect();
             let staged = staged.exercises.iter().find(|s| s.exercise.number == ex.number).expect("staged");
@@ -186,10 +217,12 @@ fn assemble(listed: Listing, results: Vec<TestReport>, staged: &stage::Staged) -
         .collect()
 }
 
-/// A test of the report: run in plan order, or not run because its suite did not build.
+/// A test of the report: run in plan order, not run because its suite did not build, or not
+/// submitted.
 enum Listed {
     Planned,
     NotRun(TestInfo, &'static str),
+    NotSubmitted(TestInfo),
 }
 
 /// Whether the test is selected: all, or those named in the comma-separated filter.
@@ -197,11 +230,11 @@ fn wanted(req: &Request, t: &TestInfo) -> bool {
     req.test.as_deref().is_none_or(|names| names.split(',').any(|n| n.trim() == t.name))
 }
 
-fn not_run(info: &TestInfo, why: &str) -> TestReport {
+fn not_run(info: &TestInfo, status: Status, message: String) -> TestReport {
     TestReport {
         name: info.name.clone(),
-        status: Status::NotRun,
-        message: Some(format!("not run: {why}")),
+        status,
+        message: Some(message),
         not_implemented: false,
         figures: vec![],
         duration_ms: 0,
@@ -235,6 +268,7 @@ fn exercise_report(
         ignored_files: staged.ignored.iter().map(|p| p.to_string_lossy().into_owned()).collect(),
         missing_src: !staged.has_src,
         score: tests.iter().map(|t| t.points).sum(),
+        // Only what this platform can never run leaves the maximum, the same for everyone here.
         max_score: tests.iter().filter(|t| t.status != Status::Skipped).map(|t| t.max_points).sum(),
         tests,
     }

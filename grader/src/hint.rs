@@ -6,7 +6,7 @@ use std::fmt::Write;
 use console::style;
 
 use crate::course::{Course, Exercise};
-use crate::model::{ExerciseReport, Status};
+use crate::model::ExerciseReport;
 
 pub fn render(course: &Course, ex: &Exercise, last: &ExerciseReport) -> String {
     let mut out = String::new();
@@ -18,8 +18,7 @@ pub fn render(course: &Course, ex: &Exercise, last: &ExerciseReport) -> String {
         let _ = writeln!(out, "{}", first.join("\n"));
         return out;
     }
-    let failing: Vec<_> =
-        last.tests.iter().filter(|t| !matches!(t.status, Status::Pass | Status::Skipped)).collect();
+    let failing: Vec<_> = last.tests.iter().filter(|t| !t.counts_as_pass()).collect();
     if failing.is_empty() {
         let _ = writeln!(out, "{} passes every hidden test. Nothing to hint: on to the next kata!", ex.dir());
         return out;

@@ -16,6 +16,8 @@ pub enum StallKind {
     Busy,
     /// Threads asleep on something else (a sleep, a pipe, a socket).
     Sleeping,
+    /// Threads ready to run but kept waiting for a core: the machine was too busy to judge.
+    Starved,
     /// The process could not be read (not Linux, or already gone).
     Unknown,
 }
@@ -29,6 +31,9 @@ pub struct ThreadState {
     pub wchan: String,
     /// CPU milliseconds it used between the two samples.
     pub cpu_ms: u64,
+    /// Milliseconds it spent ready to run but waiting for a core, between the two samples.
+    #[serde(default)]
+    pub wait_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +70,10 @@ impl Stall {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            StallKind::Starved => format!(
+                "the machine was too busy: {n} threads were kept waiting {} ms for a core",
+                self.threads.iter().map(|t| t.wait_ms).sum::<u64>()
+            ),
             StallKind::Unknown => "the process could not be inspected".to_string(),
         }
     }
@@ -79,16 +88,21 @@ pub fn inspect(pid: u32, gap: Duration) -> Stall {
     let tick_ms = 10; // USER_HZ is 100 on every Linux the grader targets
     let threads: Vec<ThreadState> = second
         .into_iter()
-        .map(|(tid, mut t, ticks)| {
-            let before = first.iter().find(|(id, ..)| *id == tid).map_or(ticks, |(.., b)| *b);
-            t.cpu_ms = ticks.saturating_sub(before) * tick_ms;
+        .map(|(tid, mut t, ticks, waited)| {
+            let (ticks0, waited0) =
+                first.iter().find(|(id, ..)| *id == tid).map_or((ticks, waited), |(.., t0, w0)| (*t0, *w0));
+            t.cpu_ms = ticks.saturating_sub(ticks0) * tick_ms;
+            t.wait_ms = waited.saturating_sub(waited0) / 1_000_000;
             t
         })
         .collect();
+    let waited: u64 = threads.iter().map(|t| t.wait_ms).sum();
     let kind = if threads.is_empty() {
         StallKind::Unknown
     } else if threads.iter().any(|t| t.cpu_ms > 2 * tick_ms) {
         StallKind::Busy
+    } else if waited as u128 * 2 >= gap.as_millis() {
+        StallKind::Starved
     } else if threads.iter().all(|t| t.wchan.contains("futex") || t.state == "Z") {
         StallKind::Deadlock
     } else {
@@ -102,9 +116,9 @@ pub fn inspect(_pid: u32, _gap: Duration) -> Stall {
     Stall { kind: StallKind::Unknown, threads: vec![] }
 }
 
-/// (tid, state, utime+stime ticks) of every thread of `pid`.
+/// (tid, state, utime+stime ticks, nanoseconds spent waiting for a core) of every thread.
 #[cfg(target_os = "linux")]
-fn sample(pid: u32) -> Vec<(u32, ThreadState, u64)> {
+fn sample(pid: u32) -> Vec<(u32, ThreadState, u64, u64)> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return vec![] };
     let mut out = Vec::new();
     for task in tasks.flatten() {
@@ -116,7 +130,10 @@ fn sample(pid: u32) -> Vec<(u32, ThreadState, u64)> {
         let ticks = fields.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
             + fields.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
         let state = fields.first().copied().unwrap_or("?").to_string();
-        out.push((tid, ThreadState { name, state, wchan: wchan.trim().to_string(), cpu_ms: 0 }, ticks));
+        let schedstat = std::fs::read_to_string(dir.join("schedstat")).unwrap_or_default();
+        let waited = schedstat.split_whitespace().nth(1).and_then(|w| w.parse().ok()).unwrap_or(0);
+        let t = ThreadState { name, state, wchan: wchan.trim().to_string(), cpu_ms: 0, wait_ms: 0 };
+        out.push((tid, t, ticks, waited));
     }
     out.sort_by_key(|(tid, ..)| *tid);
     out

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::inspect::Stall;
 
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -20,6 +20,8 @@ pub enum Status {
     Crash,
     /// Not run because the exercise did not compile.
     NotRun,
+    /// Not run because the submission has no `src/` for this kata: 0 points.
+    NotSubmitted,
     /// Cannot run here (one core, not Linux): the same for every student on this platform.
     Skipped,
     /// A timing test the machine was too busy to measure, even when retried alone. Its points
@@ -64,7 +66,7 @@ pub struct ExerciseReport {
     pub diagnostics: Option<String>,
     /// Files of the submission outside `src/` that were not used.
     pub ignored_files: Vec<String>,
-    /// The submission had no `src/` here; the stub was graded.
+    /// The submission has no `src/` here: nothing was built, every test is `not-submitted`.
     pub missing_src: bool,
     pub tests: Vec<TestReport>,
     pub score: u32,
@@ -82,12 +84,35 @@ pub struct Report {
     pub ignored_files: Vec<String>,
     /// The first exercise, in course order, that is not fully passing.
     pub next: Option<String>,
+    /// Tests the machine was too busy to measure, even retried alone, and what they got.
+    pub unmeasured: u32,
+    pub unmeasured_policy: UnmeasuredPolicy,
     /// Wall time of the whole run, and of its stages.
     pub duration_ms: u64,
     pub stage_ms: u64,
     pub build_ms: u64,
     /// Listing the suites and running the tests.
     pub run_ms: u64,
+}
+
+/// What an unmeasured test is worth: the instructor's choice (`--unmeasured`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum UnmeasuredPolicy {
+    /// Its points are given: a student is not punished for a busy machine.
+    #[default]
+    Award,
+    /// Its points are held back, for the instructor to regrade.
+    Withhold,
+}
+
+impl UnmeasuredPolicy {
+    pub fn label(self) -> &'static str {
+        match self {
+            UnmeasuredPolicy::Award => "award",
+            UnmeasuredPolicy::Withhold => "withhold",
+        }
+    }
 }
 
 /// Where a grading run's time went, in milliseconds.
@@ -101,14 +126,50 @@ pub struct Timings {
 
 impl ExerciseReport {
     pub fn passed(&self) -> bool {
-        self.compiled && self.tests.iter().all(|t| matches!(t.status, Status::Pass | Status::Skipped))
+        self.compiled && self.tests.iter().all(TestReport::counts_as_pass)
+    }
+}
+
+impl Status {
+    /// The status as the JSON report spells it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Timeout => "timeout",
+            Status::Crash => "crash",
+            Status::NotRun => "not-run",
+            Status::NotSubmitted => "not-submitted",
+            Status::Skipped => "skipped",
+            Status::Unmeasured => "unmeasured",
+        }
+    }
+}
+
+impl TestReport {
+    /// Passed, skipped on this platform, or unmeasured with its points awarded.
+    pub fn counts_as_pass(&self) -> bool {
+        match self.status {
+            Status::Pass | Status::Skipped => true,
+            Status::Unmeasured => self.points == self.max_points,
+            _ => false,
+        }
     }
 }
 
 impl Report {
-    pub fn new(exercises: Vec<ExerciseReport>, ignored_files: Vec<String>, t: Timings) -> Report {
+    pub fn new(
+        exercises: Vec<ExerciseReport>,
+        ignored_files: Vec<String>,
+        unmeasured_policy: UnmeasuredPolicy,
+        t: Timings,
+    ) -> Report {
         let next = exercises.iter().find(|e| !e.passed()).map(|e| e.dir.clone());
+        let unmeasured =
+            exercises.iter().flat_map(|e| &e.tests).filter(|t| t.status == Status::Unmeasured).count();
         Report {
+            unmeasured: unmeasured as u32,
+            unmeasured_policy,
             schema_version: SCHEMA_VERSION,
             score: exercises.iter().map(|e| e.score).sum(),
             max_score: exercises.iter().map(|e| e.max_score).sum(),

@@ -13,7 +13,7 @@ use kit::protocol::TestInfo;
 
 use crate::capture::read_capped;
 use crate::cores;
-use crate::model::{Status, TestReport};
+use crate::model::{Status, TestReport, UnmeasuredPolicy};
 use crate::procgroup;
 use crate::supervise::{Job, Limits, Outcome};
 use crate::verdict::judge;
@@ -34,6 +34,8 @@ pub struct RunOptions {
     pub state_dir: PathBuf,
     /// Runs of every test; all must pass.
     pub repeat: u32,
+    /// What a test still unmeasured after its retries is worth.
+    pub unmeasured: UnmeasuredPolicy,
     /// Folders no test may read.
     pub hidden: Vec<PathBuf>,
 }
@@ -94,7 +96,52 @@ pub fn run(plan: &[Planned], opts: &RunOptions, on_event: &(dyn Fn(Event) + Sync
     for i in timing {
         run_one(i);
     }
-    slots.into_iter().map(|s| s.into_inner().expect("slot").expect("every test ran")).collect()
+    let mut reports: Vec<TestReport> =
+        slots.into_iter().map(|s| s.into_inner().expect("slot").expect("every test ran")).collect();
+    retry_unmeasured(plan, opts, &mut reports);
+    reports
+}
+
+/// Pauses before each retry of the tests a busy machine left unmeasured, which run alone.
+const RETRY_PAUSES: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(3)];
+
+/// Wall time the retries may take in all: a busy machine must not make grading endless.
+const RETRY_BUDGET: Duration = Duration::from_secs(60);
+
+/// Retries every unmeasured test alone, after the others; what is still unmeasured gets the
+/// policy's points and says so. The maximum never changes.
+fn retry_unmeasured(plan: &[Planned], opts: &RunOptions, reports: &mut [TestReport]) {
+    let started = std::time::Instant::now();
+    let mut tries = 0;
+    for pause in RETRY_PAUSES {
+        let left: Vec<usize> =
+            (0..reports.len()).filter(|&i| reports[i].status == Status::Unmeasured).collect();
+        if left.is_empty() || started.elapsed() + pause > RETRY_BUDGET {
+            break;
+        }
+        std::thread::sleep(pause);
+        tries += 1;
+        for i in left {
+            if started.elapsed() > RETRY_BUDGET {
+                break;
+            }
+            let _alone = cores::alone();
+            let again = run_test(&plan[i], opts);
+            reports[i] = again;
+        }
+    }
+    for r in reports.iter_mut().filter(|r| r.status == Status::Unmeasured) {
+        let (points, verdict) = match opts.unmeasured {
+            UnmeasuredPolicy::Award => (r.max_points, "its points are awarded (--unmeasured award)"),
+            UnmeasuredPolicy::Withhold => (0, "its points are withheld (--unmeasured withhold)"),
+        };
+        r.points = points;
+        let why = r.message.take().unwrap_or_default();
+        r.message = Some(format!(
+            "unmeasured: the machine was too busy to measure this test, in {} run(s) alone ({why}); {verdict}",
+            tries + 1
+        ));
+    }
 }
 
 /// Runs a test `repeat` times: the report of its first failing run (or its last run), with
@@ -104,21 +151,27 @@ fn run_test(p: &Planned, opts: &RunOptions) -> TestReport {
     let runs = opts.repeat.max(1);
     let mut kept: Option<TestReport> = None;
     let mut passed = 0;
+    // The report kept is the first failing run's, else the first unmeasured one's.
+    let rank = |s: Status| match s {
+        Status::Pass | Status::Skipped => 0,
+        Status::Unmeasured => 1,
+        _ => 2,
+    };
     for _ in 0..runs {
         let outcome =
             supervise(p, opts, deadline_ms).unwrap_or_else(|e| Outcome::grader_error(format!("{e:#}")));
         let report = judge(&p.info, outcome, &opts.limits, deadline_ms);
-        if matches!(report.status, Status::Pass | Status::Skipped) {
+        if rank(report.status) == 0 {
             passed += 1;
         }
-        if kept.as_ref().is_none_or(|k| k.status == Status::Pass) {
+        if kept.as_ref().is_none_or(|k| rank(report.status) > rank(k.status)) {
             kept = Some(report);
         }
     }
     let mut report = kept.expect("at least one run");
     report.runs = runs;
     report.passed_runs = passed;
-    if runs > 1 && passed < runs {
+    if runs > 1 && rank(report.status) == 2 {
         report.points = 0;
         let flaky = format!("passed {passed} of {runs} runs");
         report.message = Some(match report.message.take() {

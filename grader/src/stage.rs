@@ -64,6 +64,13 @@ pub struct Staged {
     pub ignored: Vec<PathBuf>,
 }
 
+impl Staged {
+    /// Whether the submission has a `src/` for this kata.
+    pub fn submitted(&self, ex: &Exercise) -> bool {
+        self.exercises.iter().any(|s| s.exercise.number == ex.number && s.has_src)
+    }
+}
+
 /// The staged katas' folder. Cargo derives a path package's artifact names from its path
 /// inside its workspace, so this must differ from the checkout's `exercises/` (or a build
 /// there would pass for the student's) and between the slots of a batch.
@@ -90,8 +97,13 @@ pub fn stage(course: &Course, source: &Source, dir: &Path, slot: usize) -> Resul
         }
         let from = source.exercises.join(ex.dir());
         let has_src = from.join("src").is_dir();
-        let src = if has_src { from.join("src") } else { trusted.join("src") };
-        sync_tree(&src, &into.join("src"))?;
+        if has_src {
+            sync_tree(&from.join("src"), &into.join("src"))?;
+        } else if !into.join("src").is_dir() {
+            // Never built: a kata that was not submitted scores 0 untested. Cargo only needs
+            // every member of the staged workspace to have a target.
+            write_if_changed(&into.join("src/lib.rs"), b"// not submitted\n")?;
+        }
         let mut ignored =
             if from.is_dir() && from != trusted { ignored_files(&from, &trusted)? } else { vec![] };
         // Files of src/ the kata gives and the grader relies on (a loom facade) stay trusted.

@@ -108,6 +108,9 @@ pub struct Outcome {
     /// Forks or thread spawns the kernel refused at the task limit.
     pub refused_tasks: u64,
     pub duration_ms: u64,
+    /// CPU time the test and every process it started used, in milliseconds.
+    #[serde(default)]
+    pub cpu_ms: u64,
 }
 
 /// Entry point of `grader __supervise`: reads a [`Job`] from stdin, prints an [`Outcome`].
@@ -201,7 +204,8 @@ fn supervise(job: &Job) -> Result<Outcome> {
     // It may have died of the closed pipe first; the flood is still the reason.
     let exit = if flooded.load(Ordering::SeqCst) { Exit::OutputFlood { bytes: stop } } else { exit };
     let (body, body_missing) = read_body(job);
-    Ok(Outcome { exit, body, body_missing, stdout, stderr, leaked, refused_tasks, duration_ms })
+    let cpu_ms = tree_cpu_ms();
+    Ok(Outcome { exit, body, body_missing, stdout, stderr, leaked, refused_tasks, duration_ms, cpu_ms })
 }
 
 /// The harness's verdict, accepted only if it carries this run's nonce.
@@ -224,6 +228,22 @@ fn exit_of(status: std::process::ExitStatus) -> Exit {
         return Exit::Signal { signal, name };
     }
     Exit::Code { code: status.code().unwrap_or(-1) }
+}
+
+/// CPU time of every process this supervisor has reaped: the test and, as their subreaper,
+/// all it started.
+#[cfg(unix)]
+fn tree_cpu_ms() -> u64 {
+    use nix::sys::resource::{UsageWho, getrusage};
+    getrusage(UsageWho::RUSAGE_CHILDREN).map_or(0, |u| {
+        let ms = |t: nix::sys::time::TimeVal| t.tv_sec() as u64 * 1000 + t.tv_usec() as u64 / 1000;
+        ms(u.user_time()) + ms(u.system_time())
+    })
+}
+
+#[cfg(not(unix))]
+fn tree_cpu_ms() -> u64 {
+    0
 }
 
 /// Sets this process's limits; the test inherits them.
@@ -250,6 +270,7 @@ impl Outcome {
             leaked: vec![],
             refused_tasks: 0,
             duration_ms: 0,
+            cpu_ms: 0,
         }
     }
 }

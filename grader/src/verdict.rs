@@ -2,6 +2,7 @@
 
 use kit::protocol::{BodyStatus, TestInfo};
 
+use crate::inspect::StallKind;
 use crate::model::{Status, TestReport};
 use crate::supervise::{Exit, Limits, Outcome};
 
@@ -9,16 +10,19 @@ use crate::supervise::{Exit, Limits, Outcome};
 pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u64) -> TestReport {
     let (status, mut message, not_implemented, figures) = match (&outcome.body, &outcome.exit) {
         (Some(body), exit) if !matches!(exit, Exit::OutputFlood { .. }) => {
+            // Leaving processes behind fails any test that did not fail already: a busy
+            // process left running must not turn a timing test unmeasured either.
+            let leaked = !outcome.leaked.is_empty() && body.status != BodyStatus::Fail;
             let status = match body.status {
-                BodyStatus::Pass if !outcome.leaked.is_empty() => Status::Fail,
+                _ if leaked => Status::Fail,
                 BodyStatus::Pass => Status::Pass,
                 BodyStatus::Fail => Status::Fail,
                 BodyStatus::Skipped => Status::Skipped,
                 BodyStatus::Unmeasured => Status::Unmeasured,
             };
-            let message = if body.status == BodyStatus::Pass && !outcome.leaked.is_empty() {
+            let message = if leaked {
                 Some(format!(
-                    "the test passed but left {} process(es) running afterwards: {}",
+                    "the test ended but left {} process(es) running afterwards: {}",
                     outcome.leaked.len(),
                     outcome.leaked.join(", ")
                 ))
@@ -69,6 +73,24 @@ fn explain_exit(exit: &Exit, outcome: &Outcome, limits: &Limits, deadline_ms: u6
     let missing = outcome.body_missing.clone().unwrap_or_default();
     let stderr = &outcome.stderr.text;
     match exit {
+        // Kept from a core, and not by itself: no deadline can judge code that could not run.
+        Exit::Deadline { stall } if stall.kind == StallKind::Starved && outcome.cpu_ms * 2 < deadline_ms => (
+            Status::Unmeasured,
+            format!(
+                "the machine was too busy to run it: {} ms of CPU in {:.1} s; {}",
+                outcome.cpu_ms,
+                deadline_ms as f64 / 1000.0,
+                stall.summary()
+            ),
+        ),
+        Exit::Deadline { stall } if stall.kind == StallKind::Starved => (
+            Status::Timeout,
+            format!(
+                "did not finish within {:.1} s, while its own threads and processes kept the cores busy ({} ms of CPU)",
+                deadline_ms as f64 / 1000.0,
+                outcome.cpu_ms
+            ),
+        ),
         Exit::Deadline { stall } => (
             Status::Timeout,
             format!("did not finish within {:.1} s; {}", deadline_ms as f64 / 1000.0, stall.summary()),
@@ -104,5 +126,62 @@ fn explain_exit(exit: &Exit, outcome: &Outcome, limits: &Limits, deadline_ms: u6
             Status::Fail,
             format!("{missing}: the process exited with code {code} (does the code call `process::exit`?)"),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::inspect::{Stall, ThreadState};
+
+    fn info() -> TestInfo {
+        TestInfo { name: "t".into(), points: 3, deadline_ms: None, timing: true, hint: "h".into() }
+    }
+
+    fn outcome(exit: Exit, body: Option<BodyStatus>, cpu_ms: u64, leaked: Vec<String>) -> Outcome {
+        let mut o = Outcome::grader_error(String::new());
+        o.exit = exit;
+        o.body_missing = None;
+        o.cpu_ms = cpu_ms;
+        o.leaked = leaked;
+        o.body = body.map(|status| kit::protocol::BodyResult {
+            nonce: "n".into(),
+            test: "t".into(),
+            status,
+            message: Some("why".into()),
+            not_implemented: false,
+            figures: vec![],
+        });
+        o
+    }
+
+    fn starved() -> Exit {
+        let thread =
+            ThreadState { name: "w".into(), state: "R".into(), wchan: "0".into(), cpu_ms: 0, wait_ms: 190 };
+        Exit::Deadline { stall: Stall { kind: StallKind::Starved, threads: vec![thread] } }
+    }
+
+    #[test]
+    fn every_status_comes_from_its_own_cause() {
+        let limits = Limits::default();
+        let judged = |o: Outcome| judge(&info(), o, &limits, 10_000);
+        let code = Exit::Code { code: 0 };
+        assert_eq!(judged(outcome(code.clone(), Some(BodyStatus::Pass), 5, vec![])).status, Status::Pass);
+        assert_eq!(judged(outcome(code.clone(), Some(BodyStatus::Fail), 5, vec![])).status, Status::Fail);
+        assert_eq!(
+            judged(outcome(code.clone(), Some(BodyStatus::Skipped), 5, vec![])).status,
+            Status::Skipped
+        );
+        let unmeasured = judged(outcome(code.clone(), Some(BodyStatus::Unmeasured), 5, vec![]));
+        assert_eq!((unmeasured.status, unmeasured.points), (Status::Unmeasured, 0));
+        let left = judged(outcome(code.clone(), Some(BodyStatus::Unmeasured), 5, vec!["7 spin".into()]));
+        assert_eq!(left.status, Status::Fail, "a process left behind is no excuse: {:?}", left.message);
+        assert_eq!(judged(outcome(code, None, 5, vec![])).status, Status::Fail, "exit 0 without a verdict");
+        let busy_machine = judged(outcome(starved(), None, 300, vec![]));
+        assert_eq!(busy_machine.status, Status::Unmeasured, "{:?}", busy_machine.message);
+        let own_load = judged(outcome(starved(), None, 19_000, vec![]));
+        assert_eq!(own_load.status, Status::Timeout, "its own load is its own: {:?}", own_load.message);
+        let signal = Exit::Signal { signal: 9, name: "SIGKILL".into() };
+        assert_eq!(judged(outcome(signal, None, 5, vec![])).status, Status::Crash);
     }
 }

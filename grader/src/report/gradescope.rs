@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use crate::model::{Report, Status};
+use crate::model::{Report, Status, UnmeasuredPolicy};
 
 /// Who sees a hidden-suite test's result on Gradescope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -25,7 +25,7 @@ pub fn render(report: &Report, visibility: Visibility) -> String {
                 output.push_str(m);
                 output.push('\n');
             }
-            if t.status != Status::Pass && t.status != Status::Skipped && !t.hint.is_empty() {
+            if !t.counts_as_pass() && !t.hint.is_empty() {
                 output.push_str(&format!("hint: {}\n", t.hint));
             }
             if ex.diagnostics.is_some() && i == 0 {
@@ -37,14 +37,21 @@ pub fn render(report: &Report, visibility: Visibility) -> String {
                 "number": format!("{}.{}", ex.number, i + 1),
                 "score": t.points,
                 "max_score": max,
-                "status": if t.status == Status::Pass || t.status == Status::Skipped { "passed" } else { "failed" },
+                "status": if t.counts_as_pass() { "passed" } else { "failed" },
                 "output": output,
                 "visibility": visibility,
             }));
         }
     }
+    let unmeasured = match report.unmeasured {
+        0 => String::new(),
+        n => format!(
+            "{n} timing test(s) could not be measured on a busy machine; their points are {}. ",
+            if report.unmeasured_policy == UnmeasuredPolicy::Award { "awarded" } else { "withheld" }
+        ),
+    };
     let summary = format!(
-        "Score {}/{}. {}",
+        "{unmeasured}Score {}/{}. {}",
         report.score,
         report.max_score,
         report

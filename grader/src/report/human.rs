@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use console::{Style, style};
 
-use crate::model::{ExerciseReport, Report, Status, TestReport};
+use crate::model::{ExerciseReport, Report, Status, TestReport, UnmeasuredPolicy};
 
 /// Compiler output shown for a failed build, in lines; the rest is summarised.
 const DIAGNOSTIC_LINES: usize = 60;
@@ -17,6 +17,7 @@ pub struct Options {
 
 pub fn render(report: &Report, opts: &Options) -> String {
     let mut out = String::new();
+    unmeasured_notice(&mut out, report);
     for ex in &report.exercises {
         exercise(&mut out, ex, opts);
     }
@@ -34,7 +35,11 @@ fn exercise(out: &mut String, ex: &ExerciseReport, opts: &Options) {
         style(&ex.title).dim()
     );
     if ex.missing_src {
-        let _ = writeln!(out, "    {}", style("the submission has no src/ here: graded the stub").yellow());
+        let _ = writeln!(
+            out,
+            "    {}",
+            style("not submitted: the submission has no src/ for this kata; its tests score 0").red()
+        );
     }
     if !ex.ignored_files.is_empty() {
         let _ = writeln!(
@@ -69,7 +74,7 @@ fn exercise(out: &mut String, ex: &ExerciseReport, opts: &Options) {
     if ex.compiled && todo == ex.tests.len() && todo > 0 {
         let _ =
             writeln!(out, "    {}", style(format!("not started: all {todo} tests reach a todo!()")).yellow());
-    } else if ex.compiled {
+    } else if ex.compiled && !ex.missing_src {
         for t in &ex.tests {
             test(out, t, opts);
         }
@@ -81,13 +86,14 @@ fn test(out: &mut String, t: &TestReport, opts: &Options) {
     let (mark, colour): (&str, Style) = match t.status {
         Status::Pass => ("✓", Style::new().green()),
         Status::Skipped => ("-", Style::new().yellow()),
+        Status::Unmeasured => ("?", Style::new().yellow()),
         Status::Fail if t.not_implemented => ("○", Style::new().yellow()),
         Status::NotRun => ("·", Style::new().dim()),
         _ => ("✗", Style::new().red()),
     };
     let label = match t.status {
         Status::Fail if t.not_implemented => "todo".to_string(),
-        s => format!("{s:?}").to_lowercase(),
+        s => s.label().to_string(),
     };
     let _ = writeln!(
         out,
@@ -110,7 +116,7 @@ fn test(out: &mut String, t: &TestReport, opts: &Options) {
     if !t.leaked.is_empty() {
         let _ = writeln!(out, "      left running (killed by the grader): {}", t.leaked.join(", "));
     }
-    if !t.hint.is_empty() && t.status != Status::Skipped && !t.not_implemented {
+    if !t.hint.is_empty() && !t.counts_as_pass() && !t.not_implemented {
         let _ = writeln!(out, "      {} {}", style("hint:").cyan().bold(), t.hint);
     }
     if opts.verbose {
@@ -147,6 +153,27 @@ fn figures(out: &mut String, t: &TestReport) {
             style(needs).dim()
         );
     }
+}
+
+/// First of all: tests a busy machine left unmeasured, and what they were given.
+fn unmeasured_notice(out: &mut String, report: &Report) {
+    if report.unmeasured == 0 {
+        return;
+    }
+    let given = match report.unmeasured_policy {
+        UnmeasuredPolicy::Award => "their points are awarded",
+        UnmeasuredPolicy::Withhold => "their points are withheld (--unmeasured withhold)",
+    };
+    let _ = writeln!(
+        out,
+        "{}\n",
+        style(format!(
+            "! {} timing test(s) could not be measured: the machine was too busy, even retried alone; {given}. Grade again on a quieter machine to measure them.",
+            report.unmeasured
+        ))
+        .yellow()
+        .bold()
+    );
 }
 
 fn summary(out: &mut String, report: &Report) {

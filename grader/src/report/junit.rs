@@ -1,7 +1,7 @@
 //! `--format junit`: one test suite per kata, one case per hidden test, with the failure
 //! message and the captured output, for CI systems that read JUnit XML.
 
-use quick_junit::{NonSuccessKind, Report as Junit, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Property, Report as Junit, TestCase, TestCaseStatus, TestSuite};
 
 use crate::model::{Report, Status};
 
@@ -9,6 +9,10 @@ pub fn render(report: &Report) -> String {
     let mut junit = Junit::new("concurrency-katas");
     for ex in &report.exercises {
         let mut suite = TestSuite::new(ex.dir.clone());
+        // The grade itself, so a reader of the XML sees the same numbers as every other format.
+        suite.add_property(("score", ex.score.to_string().as_str()));
+        suite.add_property(("max_score", ex.max_score.to_string().as_str()));
+        suite.add_property(("unmeasured_policy", report.unmeasured_policy.label()));
         if let Some(diag) = &ex.diagnostics {
             suite.set_system_err(diag.clone());
         }
@@ -20,7 +24,7 @@ pub fn render(report: &Report) -> String {
                     s.set_message(t.message.clone().unwrap_or_default());
                     s
                 }
-                Status::Fail | Status::Timeout | Status::Crash => {
+                Status::Fail | Status::Timeout | Status::Crash | Status::NotSubmitted => {
                     let kind = if t.status == Status::Fail {
                         NonSuccessKind::Failure
                     } else {
@@ -36,6 +40,11 @@ pub fn render(report: &Report) -> String {
                 }
             };
             let mut case = TestCase::new(t.name.clone(), status);
+            case.properties.extend([
+                Property::new("status", t.status.label()),
+                Property::new("points", t.points.to_string()),
+                Property::new("max_points", t.max_points.to_string()),
+            ]);
             case.set_classname(ex.dir.clone());
             case.set_time(std::time::Duration::from_millis(t.duration_ms));
             if !t.stdout.is_empty() {
