@@ -138,6 +138,7 @@ fn plan(
 ) -> Result<(Vec<Planned>, Listing)> {
     let mut plan = Vec::new();
     let mut listed = Vec::new();
+    let listings = state_dir(req).join("listings");
     for ex in selected {
         let mut tests = Vec::new();
         let mut diagnostics: Option<String> = None;
@@ -155,12 +156,14 @@ fn plan(
             // A suite that cannot even list its tests (its main runs the kata's code first, as
             // 07's worker guard does) fails its kata alone, like a build failure.
             let listing = match &report.exercises[&ex.dir()] {
-                Built::Ready(suite) => run::list(suite).map(|tests| (suite, tests)).map_err(|e| {
-                    (
-                        "its hidden suite could not start",
-                        format!("the hidden suite could not list its tests: {e:#}"),
-                    )
-                }),
+                Built::Ready(suite) => {
+                    run::list_cached(suite, &listings).map(|tests| (suite, tests)).map_err(|e| {
+                        (
+                            "its hidden suite could not start",
+                            format!("the hidden suite could not list its tests: {e:#}"),
+                        )
+                    })
+                }
                 Built::Failed { diagnostics } => Err(("the kata does not compile", diagnostics.clone())),
             };
             match listing {

@@ -22,6 +22,7 @@ mod report;
 mod reset;
 mod run;
 mod sandbox;
+mod schedule;
 mod stage;
 mod suite_scan;
 mod supervise;

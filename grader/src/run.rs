@@ -15,6 +15,7 @@ use crate::capture::read_capped;
 use crate::cores;
 use crate::model::{Status, TestReport, UnmeasuredPolicy};
 use crate::procgroup;
+use crate::schedule::Durations;
 use crate::supervise::{Job, Limits, Outcome};
 use crate::verdict::judge;
 
@@ -68,6 +69,29 @@ pub fn list(suite: &Path) -> Result<Vec<TestInfo>> {
         .with_context(|| format!("reading the test list of {}; it said: {}", suite.display(), errors.trim()))
 }
 
+/// [`list`], remembered in `cache_dir` while the suite binary stays the same file: a re-grade
+/// that rebuilt nothing starts no process to learn what it already knows.
+pub fn list_cached(suite: &Path, cache_dir: &Path) -> Result<Vec<TestInfo>> {
+    let stamp = |m: std::fs::Metadata| {
+        let modified = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+        format!("{}:{}", m.len(), modified.map_or(0, |d| d.as_nanos()))
+    };
+    let stamp = stamp(std::fs::metadata(suite)?);
+    let name: String =
+        suite.to_string_lossy().chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect();
+    let file = cache_dir.join(format!("{name}.json"));
+    if let Some((seen, tests)) =
+        std::fs::read(&file).ok().and_then(|b| serde_json::from_slice::<(String, Vec<TestInfo>)>(&b).ok())
+        && seen == stamp
+    {
+        return Ok(tests);
+    }
+    let tests = list(suite)?;
+    std::fs::create_dir_all(cache_dir)?;
+    std::fs::write(&file, serde_json::to_vec(&(stamp, &tests))?)?;
+    Ok(tests)
+}
+
 /// Runs every planned test; results come back in plan order.
 pub fn run(plan: &[Planned], opts: &RunOptions, on_event: &(dyn Fn(Event) + Sync)) -> Vec<TestReport> {
     let slots: Vec<Mutex<Option<TestReport>>> = plan.iter().map(|_| Mutex::new(None)).collect();
@@ -83,7 +107,8 @@ pub fn run(plan: &[Planned], opts: &RunOptions, on_event: &(dyn Fn(Event) + Sync
         on_event(Event::Finished(&plan[i], &report));
         *slots[i].lock().expect("slot") = Some(report);
     };
-    let queue = Mutex::new(VecDeque::from(shared));
+    let durations = Durations::load(&opts.state_dir);
+    let queue = Mutex::new(VecDeque::from(durations.longest_first(plan, shared)));
     std::thread::scope(|s| {
         for _ in 0..opts.jobs.max(1) {
             s.spawn(|| {
@@ -99,6 +124,7 @@ pub fn run(plan: &[Planned], opts: &RunOptions, on_event: &(dyn Fn(Event) + Sync
     let mut reports: Vec<TestReport> =
         slots.into_iter().map(|s| s.into_inner().expect("slot").expect("every test ran")).collect();
     retry_unmeasured(plan, opts, &mut reports);
+    durations.store(plan, &reports);
     reports
 }
 
