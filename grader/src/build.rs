@@ -16,7 +16,7 @@ use crate::procgroup;
 use crate::stage::Staged;
 
 /// The result of building one exercise's hidden suite against the student's code.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum Built {
     /// The suite binary to run.
     Ready(PathBuf),
@@ -29,6 +29,8 @@ pub struct BuildReport {
     /// Keyed by exercise folder name (`01-threads`).
     pub exercises: BTreeMap<String, Built>,
     pub duration: Duration,
+    /// Stopped at the build deadline: nothing of it may be reused.
+    pub timed_out: bool,
 }
 
 pub struct BuildOptions<'a> {
@@ -92,7 +94,7 @@ pub fn build(
         };
         built_map.insert(dir, built);
     }
-    Ok(BuildReport { exercises: built_map, duration: start.elapsed() })
+    Ok(BuildReport { exercises: built_map, duration: start.elapsed(), timed_out })
 }
 
 #[derive(Default)]

@@ -7,6 +7,7 @@ use anyhow::Result;
 use kit::protocol::TestInfo;
 
 use crate::build::{self, BuildOptions, Built};
+use crate::build_cache;
 use crate::cores;
 use crate::course::{Course, Exercise, Flavor};
 use crate::model::{ExerciseReport, Report, Status, TestReport, Timings, UnmeasuredPolicy};
@@ -116,7 +117,7 @@ fn build_all(
         if !with.is_empty() {
             let report = {
                 let _shared = cores::share(); // not beside another slot's timing test
-                build::build(staged, &with, flavor, &opts)?
+                build_cache::build(course, staged, &with, flavor, &opts, &state_dir(req))?
             };
             build_ms += report.duration.as_millis() as u64;
             builds.push((flavor, report));

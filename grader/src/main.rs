@@ -3,6 +3,7 @@
 
 mod batch;
 mod build;
+mod build_cache;
 mod capture;
 mod cgroup;
 mod cli;
