@@ -13,32 +13,29 @@ pub fn become_subreaper() {
 #[derive(Debug, Clone)]
 pub struct Proc {
     pub pid: i32,
-    pub ppid: i32,
     pub name: String,
     pub state: String,
 }
 
-/// Every live process whose chain of parents reaches `root`.
+/// Every live process whose chain of parents reaches `root`, found through each thread's
+/// `children` list: only the subtree is read, not every process of the machine.
 #[cfg(target_os = "linux")]
 pub fn descendants(root: u32) -> Vec<Proc> {
-    let all: Vec<Proc> = std::fs::read_dir("/proc")
-        .map(|d| {
-            d.flatten()
-                .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
-                .filter_map(|pid| {
-                    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-                    let (name, f) = crate::inspect::parse_stat(&stat)?;
-                    Some(Proc { pid, ppid: f.get(1)?.parse().ok()?, name, state: f.first()?.to_string() })
-                })
-                .collect()
-        })
-        .unwrap_or_default();
     let mut found: Vec<Proc> = Vec::new();
     let mut frontier = vec![root as i32];
     while let Some(parent) = frontier.pop() {
-        for p in all.iter().filter(|p| p.ppid == parent) {
-            frontier.push(p.pid);
-            found.push(p.clone());
+        let tasks = std::fs::read_dir(format!("/proc/{parent}/task")).into_iter().flatten().flatten();
+        for task in tasks {
+            let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
+            for pid in children.split_whitespace().filter_map(|p| p.parse::<i32>().ok()) {
+                let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+                let Some((name, f)) = crate::inspect::parse_stat(&stat) else { continue };
+                if found.iter().any(|p| p.pid == pid) {
+                    continue;
+                }
+                frontier.push(pid);
+                found.push(Proc { pid, name, state: f.first().map_or("?", |s| s).to_string() });
+            }
         }
     }
     found
