@@ -122,6 +122,44 @@ pub fn run(root: &Path) -> String {
         ),
     ));
 
+    let (limit, tests) = scheduling_limit(&course);
+    rows.push(
+        Row::new("whole course against its scheduling limit", format!("{:.2}x", course_wall / limit))
+            .goal("<= 1.15x")
+            .note(format!(
+                "{tests} tests; limit {} = shared tests' time / {} cores + timing tests' time",
+                secs(limit),
+                cores()
+            )),
+    );
+
+    eprintln!("bench: one unchanged test, re-graded...");
+    let grader_bin = clone.join("target/debug/grader");
+    let one_test = ["--submission", "solutions", "13", "try_lock_fails_while_held", "--format", "json"];
+    let bin = grader_bin.to_string_lossy().into_owned();
+    timed(&clone, &bin, &one_test);
+    let (mut beyond, mut isolation) = (Vec::new(), Vec::new());
+    for _ in 0..7 {
+        let (text, wall) = timed(&clone, &bin, &one_test);
+        let report: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let test_s = report["exercises"][0]["tests"][0]["duration_ms"].as_f64().unwrap_or(0.0) / 1000.0;
+        beyond.push(wall - test_s);
+        isolation.push(ms(&report, "run_ms") - test_s);
+    }
+    rows.push(
+        Row::new(
+            "re-grade one unchanged 5 ms test (grader binary): wall beyond the test",
+            secs(median(&mut beyond)),
+        )
+        .goal("< 0.06 s")
+        .note("no cargo build: staging changed nothing"),
+    );
+    rows.push(
+        Row::new("per-test isolation: run stage minus the test's own time", secs(median(&mut isolation)))
+            .goal("< 0.015 s")
+            .note("supervisor start, limits, mounts, cgroup, the test process, the sweep"),
+    );
+
     eprintln!("bench: a batch of four submissions...");
     let subs = work.join("submissions");
     for n in 0..4 {
@@ -167,4 +205,27 @@ pub fn run(root: &Path) -> String {
          ran (their sleeps and measurements are the point of the tests).",
         &rows,
     )
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The fastest the course's tests could run on this machine, from their own times: the shared
+/// tests packed onto every core, the timing tests alone. Returns it and the number of tests.
+fn scheduling_limit(report: &Value) -> (f64, usize) {
+    let tests: Vec<&Value> = report["exercises"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|e| e["tests"].as_array().into_iter().flatten())
+        .collect();
+    let seconds = |timing: bool| -> f64 {
+        tests
+            .iter()
+            .filter(|t| t["timing"].as_bool() == Some(timing))
+            .map(|t| t["duration_ms"].as_f64().unwrap_or(0.0) / 1000.0)
+            .sum()
+    };
+    (seconds(false) / cores() as f64 + seconds(true), tests.len())
 }
