@@ -35,9 +35,16 @@ pub fn kill_group(child: &mut Child) {
     let _ = child.kill();
 }
 
+/// How long to sleep between two looks at a child that has run for `elapsed`: often at first,
+/// since most tests end within milliseconds, then rarely.
+pub fn poll_interval(elapsed: Duration) -> Duration {
+    if elapsed < Duration::from_millis(100) { Duration::from_millis(1) } else { Duration::from_millis(5) }
+}
+
 /// Waits for `child` up to `limit`; on expiry kills its group and returns `None`.
 pub fn wait_or_kill(child: &mut Child, limit: Duration) -> Result<Option<ExitStatus>> {
-    let until = Instant::now() + limit;
+    let start = Instant::now();
+    let until = start + limit;
     loop {
         if let Some(status) = child.try_wait()? {
             return Ok(Some(status));
@@ -47,6 +54,6 @@ pub fn wait_or_kill(child: &mut Child, limit: Duration) -> Result<Option<ExitSta
             child.wait()?;
             return Ok(None);
         }
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(poll_interval(start.elapsed()));
     }
 }

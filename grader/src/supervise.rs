@@ -191,7 +191,7 @@ fn supervise(job: &Job) -> Result<Outcome> {
             let _ = child.wait();
             break why;
         }
-        std::thread::sleep(Duration::from_millis(5));
+        std::thread::sleep(procgroup::poll_interval(start.elapsed()));
     };
     let duration_ms = start.elapsed().as_millis() as u64;
     let leaked = tree::sweep(std::process::id(), pid);

@@ -74,7 +74,7 @@ pub fn sweep(root: u32, test_pgid: u32) -> Vec<String> {
             if left.is_empty() || std::time::Instant::now() > until {
                 break;
             }
-            std::thread::sleep(std::time::Duration::from_millis(5));
+            std::thread::sleep(std::time::Duration::from_millis(1));
         }
         leaked
     }
