@@ -120,8 +120,11 @@ impl<T> TicketLock<T> {
 
     /// How many threads hold the lock or wait for it: tickets handed out minus tickets served.
     pub fn queue_len(&self) -> usize {
+        // Served first, with Acquire: every ticket it counts was handed out before the store we
+        // read, so the later load of `next_ticket` sees at least that many. (Read the other way
+        // round, a lock and two unlocks in between could make the difference "negative".)
+        let served = self.now_serving.load(Ordering::Acquire);
         let handed_out = self.next_ticket.load(Ordering::Relaxed);
-        let served = self.now_serving.load(Ordering::Relaxed);
         handed_out.wrapping_sub(served)
     }
 
