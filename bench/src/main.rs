@@ -1,9 +1,12 @@
 //! `cargo run --release -p bench [-- grader|solutions]`: measures, prints the tables and
 //! writes them to docs/benchmarks.md with the machine they came from.
+//! `cargo run --release -p bench -- stability [--runs N] [--busy B]`: grades the solutions and
+//! every correct alternate N times with the cores kept busy (src/stability.rs).
 
 mod grader;
 mod machine;
 mod solutions;
+mod stability;
 mod table;
 
 use std::path::PathBuf;
@@ -13,6 +16,10 @@ fn main() {
     solutions::worker_guard();
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".into());
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("bench/ has a parent").to_path_buf();
+    if which == "stability" {
+        let args: Vec<String> = std::env::args().skip(2).collect();
+        std::process::exit(stability::run(&root, &args));
+    }
     let mut sections = vec![machine::describe()];
     if which == "all" || which == "grader" {
         sections.push(grader::run(&root));
@@ -20,6 +27,7 @@ fn main() {
     if which == "all" || which == "solutions" {
         sections.push(solutions::run(&root));
     }
+    sections.push(stability::doc_section());
     let text = format!(
         "# Benchmarks\n\nWritten by `cargo run --release -p bench`; rerun it to refresh. Figures are medians of \
          repeats measured in one run on the machine below.\n\n{}",
