@@ -31,7 +31,7 @@ pub struct ThreadState {
     pub wchan: String,
     /// CPU milliseconds it used between the two samples.
     pub cpu_ms: u64,
-    /// Milliseconds it spent ready to run but waiting for a core, between the two samples.
+    /// Milliseconds it spent ready to run but waiting for a core, over its whole life.
     #[serde(default)]
     pub wait_ms: u64,
 }
@@ -79,9 +79,10 @@ impl Stall {
     }
 }
 
-/// Samples the threads of `pid` twice, `gap` apart, and classifies what they were doing.
+/// Samples the threads of `pid` twice, `gap` apart, and classifies what they were doing over
+/// the `life` it has had: threads that waited for a core for half of it were starved.
 #[cfg(target_os = "linux")]
-pub fn inspect(pid: u32, gap: Duration) -> Stall {
+pub fn inspect(pid: u32, gap: Duration, life: Duration) -> Stall {
     let first = sample(pid);
     std::thread::sleep(gap);
     let second = sample(pid);
@@ -89,22 +90,23 @@ pub fn inspect(pid: u32, gap: Duration) -> Stall {
     let threads: Vec<ThreadState> = second
         .into_iter()
         .map(|(tid, mut t, ticks, waited)| {
-            let (ticks0, waited0) =
-                first.iter().find(|(id, ..)| *id == tid).map_or((ticks, waited), |(.., t0, w0)| (*t0, *w0));
+            let ticks0 = first.iter().find(|(id, ..)| *id == tid).map_or(ticks, |(.., t0, _)| *t0);
             t.cpu_ms = ticks.saturating_sub(ticks0) * tick_ms;
-            t.wait_ms = waited.saturating_sub(waited0) / 1_000_000;
+            t.wait_ms = waited / 1_000_000;
             t
         })
         .collect();
     let waited: u64 = threads.iter().map(|t| t.wait_ms).sum();
+    let asleep_on_locks =
+        threads.iter().all(|t| (t.wchan.contains("futex") || t.state == "Z") && t.cpu_ms == 0);
     let kind = if threads.is_empty() {
         StallKind::Unknown
+    } else if asleep_on_locks {
+        StallKind::Deadlock
+    } else if waited as u128 * 2 >= life.as_millis() {
+        StallKind::Starved
     } else if threads.iter().any(|t| t.cpu_ms > 2 * tick_ms) {
         StallKind::Busy
-    } else if waited as u128 * 2 >= gap.as_millis() {
-        StallKind::Starved
-    } else if threads.iter().all(|t| t.wchan.contains("futex") || t.state == "Z") {
-        StallKind::Deadlock
     } else {
         StallKind::Sleeping
     };
@@ -112,7 +114,7 @@ pub fn inspect(pid: u32, gap: Duration) -> Stall {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn inspect(_pid: u32, _gap: Duration) -> Stall {
+pub fn inspect(_pid: u32, _gap: Duration, _life: Duration) -> Stall {
     Stall { kind: StallKind::Unknown, threads: vec![] }
 }
 
@@ -172,7 +174,7 @@ mod tests {
                 }
             })
             .unwrap();
-        let stall = inspect(std::process::id(), Duration::from_millis(200));
+        let stall = inspect(std::process::id(), Duration::from_millis(200), Duration::from_secs(3600));
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         h.join().unwrap();
         assert_eq!(stall.kind, StallKind::Busy, "{stall:?}");
@@ -186,7 +188,7 @@ mod tests {
         let l2 = lock.clone();
         let h = std::thread::Builder::new().name("waiter".into()).spawn(move || drop(l2.lock())).unwrap();
         std::thread::sleep(Duration::from_millis(50));
-        let stall = inspect(std::process::id(), Duration::from_millis(50));
+        let stall = inspect(std::process::id(), Duration::from_millis(50), Duration::from_secs(3600));
         drop(held);
         h.join().unwrap();
         let waiter = stall.threads.iter().find(|t| t.name == "waiter").expect("waiter seen");

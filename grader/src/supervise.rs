@@ -178,7 +178,7 @@ fn supervise(job: &Job) -> Result<Outcome> {
         let stop = if flooded.load(Ordering::SeqCst) {
             Some(Exit::OutputFlood { bytes: stop })
         } else if now >= deadline {
-            Some(Exit::Deadline { stall: inspect(pid, Duration::from_millis(200)) }) // before the kill
+            Some(Exit::Deadline { stall: inspect(pid, Duration::from_millis(200), start.elapsed()) }) // before the kill
         } else if now - last_count > Duration::from_millis(50) {
             last_count = now;
             let seen = tree::descendants(std::process::id()).len();
