@@ -240,6 +240,7 @@ fn many_tiny_jobs_are_fast() {
     let pool = ThreadPool::new(4);
     let done = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = mpsc::channel();
+    let before = kit::free_cores(2, Duration::from_millis(100));
     let start = Instant::now();
     for _ in 0..JOBS {
         let (done, tx) = (done.clone(), tx.clone());
@@ -254,5 +255,18 @@ fn many_tiny_jobs_are_fast() {
     }
     let took = start.elapsed().as_secs_f64();
     // The reference takes 0.04 to 0.2 s here (debug build, one core kept busy): 1.5 s is headroom.
-    kit::at_most("100 000 tiny jobs took", took, 1.5, "s");
+    const BAR: f64 = 1.5;
+    if took > BAR {
+        // On a crowded machine a correct Mutex + Condvar pool convoys: a thread preempted while
+        // it holds the queue's lock stalls the caller and every worker. Slowness proves nothing
+        // then; a slow pool on a machine with cores to spare still fails.
+        let free = before.min(kit::free_cores(2, Duration::from_millis(100)));
+        kit::figure("cores a busy loop got, before and after", free, "x");
+        if kit::too_busy(free) {
+            kit::unmeasured(&format!(
+                "the machine is too busy to time 100 000 jobs: they took {took:.2} s while a busy loop got {free:.2} cores"
+            ));
+        }
+    }
+    kit::at_most("100 000 tiny jobs took", took, BAR, "s");
 }
