@@ -106,8 +106,7 @@ pub fn run_with_timeout(cmd: &mut Command, limit: Duration, grace: Duration) -> 
     let phases = [(limit, SIGTERM), (grace, SIGKILL)];
     #[cfg(not(unix))]
     let phases = [(limit, ()), (grace, ())];
-    let mut signals_sent = 0;
-    for (wait, signal) in phases {
+    for (signals_sent, (wait, signal)) in phases.into_iter().enumerate() {
         if let Some(status) = wait_for(guard.child(), Instant::now() + wait)? {
             let ending = match signals_sent {
                 0 => ending_of(status),
@@ -122,7 +121,6 @@ pub fn run_with_timeout(cmd: &mut Command, limit: Duration, grace: Duration) -> 
             let () = signal;
             let _ = guard.child().kill();
         }
-        signals_sent += 1;
     }
     let status = guard.child().wait()?;
     Ok(Finished { ending: Ending::TimedOut { killed: true }, status })
