@@ -8,7 +8,8 @@
 //! them: round 0 is solutions/, round k the k-th alternate of every kata that has one. Each
 //! round is one `grader --submission DIR KATAS --format json`, run `--runs` times in a row, so
 //! only the first run of a round compiles anything. Prints a markdown table, writes it to
-//! docs/stability.md, and exits 1 if any run of any test did not pass or was unmeasured.
+//! docs/stability.md (after every grading too, so a run stopped early leaves its figures), and
+//! exits 1 if any run of any test did not pass or was unmeasured.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -178,8 +179,16 @@ pub fn run(root: &Path, args: &[String]) -> i32 {
     let rounds = rounds(root, &opts);
     let work = std::env::temp_dir().join(format!("katas-stability-{}", std::process::id()));
     let mut tallies: BTreeMap<(String, String), Tally> = BTreeMap::new();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let load_before = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let header = Header {
+        args: args.join(" "),
+        designs: rounds.iter().map(Vec::len).sum(),
+        rounds: rounds.len(),
+        runs: opts.runs,
+        busy: opts.busy,
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        load_before: load_average(),
+    };
+    let out = root.join("docs/stability.md");
     let start = Instant::now();
     {
         let _busy = Busy::start(opts.busy);
@@ -234,30 +243,70 @@ pub fn run(root: &Path, args: &[String]) -> i32 {
                         }
                     }
                 }
+                // The table so far, so a long run that has to stop early still leaves its figures.
+                let progress = format!("round {r} of {}, run {n} of {}", rounds.len() - 1, opts.runs);
+                std::fs::write(&out, render(&header, &tallies, Some(progress), start).0)
+                    .expect("write docs/stability.md");
             }
         }
     }
     let _ = std::fs::remove_dir_all(&work);
-    let load_after = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let (text, failed, unmeasured) = render(&header, &tallies, None, start);
+    println!("{text}");
+    std::fs::write(&out, &text).expect("write docs/stability.md");
+    eprintln!("wrote {}", out.display());
+    if failed > 0 || unmeasured > 0 { 1 } else { 0 }
+}
+
+/// What the table's introduction says about the run.
+struct Header {
+    args: String,
+    designs: usize,
+    rounds: usize,
+    runs: u32,
+    busy: usize,
+    cores: usize,
+    load_before: String,
+}
+
+fn load_average() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    text.split_whitespace().take(3).collect::<Vec<_>>().join(" ")
+}
+
+/// The markdown table so far, with how many runs did not pass and how many were unmeasured.
+/// `partial` says how far a run still under way has come.
+fn render(
+    h: &Header,
+    tallies: &BTreeMap<(String, String), Tally>,
+    partial: Option<String>,
+    start: Instant,
+) -> (String, u32, u32) {
     let (runs, failed, unmeasured) =
         tallies.values().fold((0, 0, 0), |(r, f, u), t| (r + t.runs, f + t.not_passed, u + t.unmeasured));
-    let designs: usize = rounds.iter().map(Vec::len).sum();
     let mut text = format!(
-        "# Stability run\n\nWritten by `cargo run --release -p bench -- stability {}`. {designs} designs \
+        "# Stability run\n\nWritten by `cargo run --release -p bench -- stability {}`. {} designs \
          (solutions and correct alternates) in {} rounds, each round graded {} times while {} threads spun \
-         on this machine's {cores} cores; {:.0} min in all. Load average before: {}; after: {}.\n\n\
-         A row per hidden test: the runs graded (every design that has the test, every time), the runs \
+         on this machine's {} cores; {:.0} min in all. Load average (1, 5, 15 min) before: {}; after: {}.\n\n",
+        h.args,
+        h.designs,
+        h.rounds,
+        h.runs,
+        h.busy,
+        h.cores,
+        start.elapsed().as_secs_f64() / 60.0,
+        h.load_before,
+        load_average(),
+    );
+    if let Some(p) = partial {
+        let _ = writeln!(text, "**Still running**: {p}.\n");
+    }
+    text.push_str(
+        "A row per hidden test: the runs graded (every design that has the test, every time), the runs \
          that did not pass, and apart from those the runs that came back unmeasured.\n\n\
          | kata | test | runs | not passed | unmeasured | designs affected |\n|---|---|---|---|---|---|\n",
-        args.join(" "),
-        rounds.len(),
-        opts.runs,
-        opts.busy,
-        start.elapsed().as_secs_f64() / 60.0,
-        load_before.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
-        load_after.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
     );
-    for ((kata, test), t) in &tallies {
+    for ((kata, test), t) in tallies {
         let mut affected: Vec<String> =
             t.designs.iter().map(|(d, (f, u))| format!("{d} ({f} not passed, {u} unmeasured)")).collect();
         if let Some(first) = &t.first {
@@ -273,11 +322,7 @@ pub fn run(root: &Path, args: &[String]) -> i32 {
         );
     }
     let _ = writeln!(text, "| **total** | {} tests | {runs} | {failed} | {unmeasured} | |", tallies.len());
-    println!("{text}");
-    let out = root.join("docs/stability.md");
-    std::fs::write(&out, &text).expect("write docs/stability.md");
-    eprintln!("wrote {}", out.display());
-    if failed > 0 || unmeasured > 0 { 1 } else { 0 }
+    (text, failed, unmeasured)
 }
 
 /// The section of docs/benchmarks.md that says how to rerun the stability proof.

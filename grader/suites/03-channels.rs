@@ -246,14 +246,15 @@ fn queue_never_exceeds_its_bound() {
         })
     });
     // With the workers held at the gate, the producers run ahead until the queue is full and
-    // every producer is blocked in send. Wait until nothing more is taken for 0.3 s.
+    // every producer is blocked in send. Wait until a worker is at the gate and nothing more is
+    // taken for 0.3 s (a busy machine may not have run the pipeline's threads at all yet).
     let until = Instant::now() + Duration::from_secs(3);
     let mut last = (usize::MAX, Instant::now());
     while Instant::now() < until && !run.is_finished() {
         let now = taken.load(SeqCst);
         if now != last.0 {
             last = (now, Instant::now());
-        } else if last.1.elapsed() > Duration::from_millis(300) {
+        } else if last.1.elapsed() > Duration::from_millis(300) && working.load(SeqCst) > 0 {
             break;
         }
         std::thread::sleep(Duration::from_millis(5));
