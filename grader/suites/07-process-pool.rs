@@ -41,6 +41,12 @@ fn main() {
     kit::suite(&[
         test!(the_worker_speaks_the_line_protocol)
             .hint("serve: for each line `<job> <input>` write `ok <output>` (or `err <reason>`) and flush"),
+        test!(serve_flushes_each_answer_before_reading_the_next_task).hint(
+            "call flush() on the output after each answer: through a pipe, an unflushed answer sits in a buffer and the pool waits for ever",
+        ),
+        test!(a_worker_process_answers_over_pipes_and_exits_0_at_end_of_input).hint(
+            "in a worker, worker_main_if_requested serves stdin/stdout (each answer flushed) and, at end of input, calls std::process::exit(0)",
+        ),
         test!(map_returns_results_in_input_order)
             .points(2)
             .hint("store each result at its input's index, not in the order the workers answer"),
@@ -61,10 +67,21 @@ fn main() {
         test!(a_task_that_always_crashes_is_reported_not_lost)
             .points(2)
             .hint("retry once only; after the second crash return Err(TaskError::Crashed) for that input and go on"),
+        test!(crashed_workers_are_reaped_while_the_pool_lives).points(2).hint(
+            "before starting a replacement, wait() for the dead worker: a Child dropped without wait stays a zombie until the pool's process ends",
+        ),
+        test!(edge_sizes_a_pool_of_zero_and_a_map_of_nothing)
+            .hint("Pool::new(0) starts one worker (size.max(1)); a map of no inputs returns an empty Vec at once"),
+        test!(an_input_with_a_newline_is_refused).hint(
+            "an input with a '\\n' would be two task lines: refuse it (Err(TaskError::Refused)) without sending it",
+        ),
         test!(an_unknown_job_is_refused).hint("a worker answers `err ...` for a job it does not know: Err(Refused)"),
         test!(dropping_the_pool_reaps_every_worker)
             .points(2)
             .hint("in Drop, close each worker's stdin (it exits at end of file), then wait for every worker"),
+        test!(dropping_the_pool_kills_a_worker_that_hangs).deadline(Duration::from_secs(25)).hint(
+            "in Drop, give the workers a deadline to exit after their stdin closes, then kill() the ones still running and wait() for them",
+        ),
         test!(a_panic_in_the_caller_leaves_no_worker_behind)
             .hint("the pool's Drop runs during a panic too: shut down and reap the workers there"),
         test!(no_worker_starts_a_worker).points(2).hint(
@@ -258,6 +275,93 @@ fn the_worker_speaks_the_line_protocol() {
     assert_eq!(lines[3], "ok 144", "the answer to `square 12`");
 }
 
+/// Reads lines from a pipe on a thread of its own, so the test can wait for one with a deadline.
+fn line_reader(from: impl std::io::Read + Send + 'static) -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(from)) {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+fn serve_flushes_each_answer_before_reading_the_next_task() {
+    // Real pipes, as between a pool and its worker: tasks go down one, answers come up the
+    // other through a buffer that only a flush empties (what a BufWriter, or a locked stdout
+    // into a pipe, does). The next task is sent only once the answer to the last has arrived,
+    // as the pool does.
+    let (task_out, task_in) = std::io::pipe().expect("a pipe for tasks");
+    let (answer_out, answer_in) = std::io::pipe().expect("a pipe for answers");
+    let server = std::thread::spawn(move || {
+        let output = std::io::BufWriter::with_capacity(1 << 16, answer_in);
+        serve(JOBS, std::io::BufReader::new(task_out), output)
+    });
+    let answers = line_reader(answer_out);
+    let mut tasks = task_in;
+    for (task, want) in
+        [("square 7", "ok 49".to_string()), ("square 12", "ok 144".into()), ("nope 1", "err".into())]
+    {
+        std::io::Write::write_all(&mut tasks, format!("{task}\n").as_bytes()).expect("send a task");
+        match answers.recv_timeout(Duration::from_secs(3)) {
+            Ok(line) => {
+                assert!(line.starts_with(&want), "the answer to `{task}`: got {line:?}, want {want:?}")
+            }
+            Err(_) => panic!(
+                "no answer to `{task}` came through the pipe within 3 s: serve did not flush it, so a pool waiting for it would wait for ever"
+            ),
+        }
+    }
+    drop(tasks);
+    let served = kit::within(Duration::from_secs(5), "serve, after its input ended", move || server.join());
+    served.expect("serve panicked").expect("serve returns Ok at the end of its input");
+}
+
+fn a_worker_process_answers_over_pipes_and_exits_0_at_end_of_input() {
+    subreaper();
+    // This suite binary started by hand as a worker, as a pool would start it.
+    let exe = std::env::current_exe().expect("this program's path");
+    let mut child = Command::new(exe)
+        .env(WORKER_ENV, "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start a worker");
+    let pid = child.id();
+    let answers = line_reader(child.stdout.take().expect("piped"));
+    let mut tasks = child.stdin.take().expect("piped");
+    for (task, want) in [("square 9", "ok 81".to_string()), ("pid x", format!("ok {pid}"))] {
+        std::io::Write::write_all(&mut tasks, format!("{task}\n").as_bytes()).expect("send a task");
+        match answers.recv_timeout(Duration::from_secs(5)) {
+            Ok(line) => assert_eq!(line, want, "the worker's answer to `{task}`"),
+            Err(_) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "the worker sent no answer to `{task}` within 5 s: its answers stay in a buffer that is never flushed"
+                )
+            }
+        }
+    }
+    drop(tasks);
+    let until = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() >= until {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the worker was still running 5 s after its stdin closed: at end of input it must exit");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert_eq!(status.code(), Some(0), "a worker exits with status 0 at the end of its input, got {status}");
+}
+
 fn map_returns_results_in_input_order() {
     let pool = new_pool(3);
     // Earlier inputs sleep longer, so the answers arrive in roughly reverse order.
@@ -436,6 +540,69 @@ fn a_task_that_always_crashes_is_reported_not_lost() {
     check_workers(&pool.worker_pids(), 2);
 }
 
+fn crashed_workers_are_reaped_while_the_pool_lives() {
+    subreaper();
+    let pool = new_pool(2);
+    let dirs: Vec<kit::Scratch> = (0..3).map(|_| scratch()).collect();
+    let mut inputs: Vec<String> = dirs.iter().map(|d| format!("always:{}", d.display())).collect();
+    inputs.push("ok:x".into());
+    // Three tasks that crash twice each: six workers died and were replaced.
+    let (pool, got) = map_within(pool, Duration::from_secs(10), "maybe_crash", inputs);
+    assert_eq!(got.len(), 4, "one result per input");
+    let me = std::process::id();
+    let live = pool.worker_pids();
+    let zombies = |below: &[reaper::Proc]| -> Vec<reaper::Proc> {
+        below.iter().filter(|p| p.ppid == me && p.is_zombie() && !live.contains(&p.pid)).cloned().collect()
+    };
+    // A pool may reap a little later than the crash, but not only when it is dropped.
+    let until = Instant::now() + Duration::from_secs(2);
+    let mut left = zombies(&reaper::descendants());
+    while !left.is_empty() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(10));
+        left = zombies(&reaper::descendants());
+    }
+    kit::figure("crashed workers", 6.0, "processes");
+    let described: Vec<String> = left.iter().map(reaper::Proc::describe).collect();
+    kit::at_most(
+        "dead workers never waited for, while the pool lives (zombies)",
+        left.len() as f64,
+        0.0,
+        "zombies",
+    );
+    assert!(described.is_empty());
+    check_workers(&pool.worker_pids(), 2);
+    drop(pool);
+}
+
+fn edge_sizes_a_pool_of_zero_and_a_map_of_nothing() {
+    let pool = kit::within(Duration::from_secs(5), "Pool::new(0)", || Pool::new(0)).expect("Pool::new(0)");
+    assert_eq!(pool.size(), 1, "a pool asked for 0 workers starts one (at least one)");
+    assert_eq!(pool.worker_pids().len(), 1, "worker_pids of a pool of one");
+    let (pool, got) = map_within(pool, Duration::from_secs(5), "square", vec![]);
+    assert!(got.is_empty(), "a map of no inputs returns no results, got {got:?}");
+    let (_pool, got) = map_within(pool, Duration::from_secs(5), "square", strings(&["4", "5"]));
+    assert_eq!(got, oks(&["16", "25"]), "the pool of one runs tasks");
+}
+
+fn an_input_with_a_newline_is_refused() {
+    let pool = new_pool(2);
+    let inputs = strings(&["2", "3\nsquare 4", "5"]);
+    let (pool, got) = map_within(pool, Duration::from_secs(8), "square", inputs);
+    assert_eq!(got.len(), 3, "one result per input, got {got:?}");
+    assert!(
+        matches!(got[1], Err(TaskError::Refused(_))),
+        "an input holding a newline is not one task line: Err(TaskError::Refused(..)), got {:?}",
+        got[1]
+    );
+    assert_eq!(
+        (&got[0], &got[2]),
+        (&Ok("4".to_string()), &Ok("25".to_string())),
+        "the other inputs' results"
+    );
+    let (_pool, got) = map_within(pool, Duration::from_secs(8), "square", strings(&["6", "7"]));
+    assert_eq!(got, oks(&["36", "49"]), "the answers stay in step after the refused input");
+}
+
 fn an_unknown_job_is_refused() {
     let pool = new_pool(2);
     let (pool, got) = map_within(pool, Duration::from_secs(8), "no_such_job", strings(&["1", "2", "3"]));
@@ -455,6 +622,24 @@ fn dropping_the_pool_reaps_every_worker() {
     let (pool, _) = map_within(pool, Duration::from_secs(8), "square", strings(&["1", "2", "3", "4"]));
     kit::within(Duration::from_secs(5), "dropping the pool", move || drop(pool));
     report(reaper::settle(&pids, Duration::from_secs(2)), "after the pool was dropped");
+}
+
+fn dropping_the_pool_kills_a_worker_that_hangs() {
+    subreaper();
+    let pool = new_pool(2);
+    let pids = pool.worker_pids();
+    let (pool, _) = map_within(pool, Duration::from_secs(8), "square", strings(&["1", "2"]));
+    // Freeze one worker: it can no longer see its stdin close, so only a kill ends it.
+    let stopped = Command::new("kill").args(["-STOP", &pids[0].to_string()]).status();
+    if !stopped.is_ok_and(|s| s.success()) {
+        kit::skip("stopping a process needs the `kill` command");
+    }
+    let start = Instant::now();
+    kit::within(Duration::from_secs(20), "dropping a pool with a worker that never exits", move || {
+        drop(pool)
+    });
+    kit::figure("time to drop the pool", start.elapsed().as_secs_f64(), "s");
+    report(reaper::settle(&pids, Duration::from_secs(2)), "after the pool was dropped with a hung worker");
 }
 
 fn a_panic_in_the_caller_leaves_no_worker_behind() {

@@ -32,6 +32,12 @@ fn main() {
         test!(total_is_conserved_while_transfers_run).points(3).deadline(HANG).hint(
             "hold both accounts' locks from the debit until the credit, and let total() hold every lock at once (in the same order)",
         ),
+        test!(scarce_money_is_never_overdrawn).points(3).deadline(HANG).hint(
+            "check the payer's balance after both locks are held, in the same critical section as the debit: a balance read before the lock can be spent by another transfer meanwhile",
+        ),
+        test!(edge_cases_missing_accounts_and_a_table_of_one).deadline(HANG).hint(
+            "check `from` then `to` before anything else; balance() of a missing account panics; dine(1, ..) panics instead of locking its one fork twice",
+        ),
         test!(every_philosopher_eats).points(3).deadline(HANG).hint(
             "left then right for everyone closes a circle of waits; take the lower-numbered fork first",
         ),
@@ -228,6 +234,111 @@ fn total_is_conserved_while_transfers_run() {
             snapshots.load(SeqCst)
         );
     }
+}
+
+fn scarce_money_is_never_overdrawn() {
+    // Little money, many hands: three accounts of 2, six threads sending 1 or 2 at random. Most
+    // transfers must be refused; one that checks the balance before it holds the lock lets two
+    // payers spend the same money.
+    const ACCOUNTS: usize = 3;
+    const START: u64 = 2;
+    let bank = Bank::new(&[START; ACCOUNTS]);
+    let overdrafts = AtomicU64::new(0);
+    let bad_refusals = AtomicU64::new(0);
+    let first_problem = std::sync::Mutex::new(None::<String>);
+    let note = |what: String| {
+        first_problem.lock().unwrap_or_else(|p| p.into_inner()).get_or_insert(what);
+    };
+    let flows: std::sync::Mutex<Vec<i64>> = std::sync::Mutex::new(vec![0; ACCOUNTS]);
+    let (moved, refused) = (AtomicU64::new(0), AtomicU64::new(0));
+    storm(6, |t| {
+        thread_local!(static SEED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) });
+        let mut seed = SEED.with(|s| s.get()).wrapping_add(t as u64 * 7919 + 1);
+        let from = lcg(&mut seed) as usize % ACCOUNTS;
+        let to = (from + 1 + lcg(&mut seed) as usize % (ACCOUNTS - 1)) % ACCOUNTS;
+        let amount = 1 + lcg(&mut seed) % 2;
+        SEED.with(|s| s.set(seed));
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| bank.transfer(from, to, amount)));
+        match outcome {
+            Ok(Ok(())) => {
+                moved.fetch_add(1, SeqCst);
+                let mut f = flows.lock().unwrap_or_else(|p| p.into_inner());
+                f[from] -= amount as i64;
+                f[to] += amount as i64;
+            }
+            Ok(Err(TransferError::InsufficientFunds { needed, available })) => {
+                refused.fetch_add(1, SeqCst);
+                if needed != amount || available >= amount {
+                    bad_refusals.fetch_add(1, SeqCst);
+                    note(format!(
+                        "{from}->{to} of {amount} refused with needed {needed}, available {available}"
+                    ));
+                }
+            }
+            Ok(Err(e)) => {
+                bad_refusals.fetch_add(1, SeqCst);
+                note(format!("{from}->{to} of {amount} refused with {e:?}"));
+            }
+            Err(payload) => {
+                overdrafts.fetch_add(1, SeqCst);
+                note(format!("{from}->{to} of {amount} panicked: {}", kit::harness::payload_text(&*payload)));
+            }
+        }
+    });
+    let flows = flows.into_inner().unwrap_or_else(|p| p.into_inner());
+    let balances: Vec<u64> = (0..ACCOUNTS).map(|i| bank.balance(i)).collect();
+    kit::figure("transfers made", moved.load(SeqCst) as f64, "transfers");
+    kit::figure("transfers refused", refused.load(SeqCst) as f64, "transfers");
+    let problem = first_problem.into_inner().unwrap_or_else(|p| p.into_inner());
+    assert_eq!(
+        overdrafts.load(SeqCst),
+        0,
+        "transfers panicked, {}: the payer's balance went below zero, so it was checked before its lock was held (check then lock)",
+        problem.clone().unwrap_or_default()
+    );
+    let expected: Vec<i64> = flows.iter().map(|f| START as i64 + f).collect();
+    assert!(
+        expected.iter().all(|&b| b >= 0),
+        "the transfers that succeeded overdrew an account ({expected:?}): the balance was checked before the lock was held (check then lock)"
+    );
+    assert_eq!(
+        balances.iter().map(|&b| b as i64).collect::<Vec<_>>(),
+        expected,
+        "final balances against the transfers that succeeded: money was lost or made (an overdraft, or a check made before the lock was held)"
+    );
+    assert_eq!(balances.iter().sum::<u64>(), START * ACCOUNTS as u64, "the money in the bank is conserved");
+    assert_eq!(
+        bad_refusals.load(SeqCst),
+        0,
+        "a refusal must name the amount and what the payer held: {problem:?}"
+    );
+    kit::at_least("transfers made", moved.load(SeqCst) as f64, 1.0, "transfers");
+}
+
+fn edge_cases_missing_accounts_and_a_table_of_one() {
+    let bank = Bank::new(&[5, 6]);
+    assert_eq!(bank.transfer(7, 9, 1), Err(TransferError::NoSuchAccount(7)), "`from` is checked first");
+    assert_eq!(
+        bank.transfer(3, 3, 0),
+        Err(TransferError::NoSuchAccount(3)),
+        "a missing account paying itself"
+    );
+    assert_eq!(
+        bank.transfer(1, 0, 7),
+        Err(TransferError::InsufficientFunds { needed: 7, available: 6 }),
+        "account 1 holds 6"
+    );
+    let missing = std::panic::catch_unwind(|| bank.balance(2));
+    assert!(missing.is_err(), "balance of a missing account panics, got {missing:?}");
+    assert_eq!((bank.balance(0), bank.balance(1), bank.total()), (5, 6, 11), "nothing changed");
+    let empty = Bank::new(&[]);
+    assert_eq!(empty.total(), 0, "the total of a bank with no accounts");
+    let lone = kit::within(HANG / 2, "dine(1, ..)", || std::panic::catch_unwind(|| dine(1, 1, |_| {})));
+    assert!(
+        lone.is_err(),
+        "a lone philosopher would need one fork twice: dine(1, ..) must panic, got {lone:?}"
+    );
 }
 
 /// A moment of eating: a short spin, so neighbours reach for their forks meanwhile. (Not a

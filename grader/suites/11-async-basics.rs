@@ -30,6 +30,12 @@ fn main() {
         test!(the_timeout_is_per_request_not_per_batch)
             .points(2)
             .hint("put the timeout around each fetch, inside the join_all, not around the join_all"),
+        test!(a_timed_out_request_is_cancelled_not_left_running).points(2).hint(
+            "tokio::time::timeout(each, fetch(url)) drops the fetch when time is up, which closes its connection; a spawned task that is only timed out keeps running",
+        ),
+        test!(fetch_without_a_response_is_an_http_error)
+            .hint("an Err from http::get (closed connection, nobody listening) is FetchError::Http"),
+        test!(empty_inputs_give_empty_results).hint("no URLs, jobs or names: return an empty Vec (join_all of nothing is ready at once)"),
         test!(fetch_all_with_timeout_overlaps_requests).hint("the timed fetches must still run together"),
         test!(spawn_all_keeps_the_order).hint("keep the JoinHandles in job order and await them in that order"),
         test!(spawn_all_brings_back_panics)
@@ -40,6 +46,11 @@ fn main() {
         test!(first_answer_takes_the_faster_one)
             .points(2)
             .hint("tokio::select! over both fetches: the first to finish wins and the other is dropped"),
+        test!(first_answer_cancels_the_loser_at_once).points(2).hint(
+            "the losing fetch must be dropped when the race is decided (select! does that); a spawned loser keeps its request open",
+        ),
+        test!(first_answer_times_out_when_one_fails_and_one_hangs)
+            .hint("a failed branch is disabled, not the end of the race: wait for the other until the limit, then Err(Timeout)"),
         test!(first_answer_survives_one_failure)
             .hint("a select! branch with the pattern Ok(body) = ... is disabled when its fetch fails"),
         test!(first_answer_times_out)
@@ -54,6 +65,8 @@ fn main() {
             .timing()
             .hint("std::thread::sleep blocks the whole thread, and every task on it; await tokio::time::sleep"),
         test!(compute_returns_the_result).hint("await the JoinHandle: Ok(value) is the result, Err(e) a panic to resume"),
+        test!(compute_re_raises_the_work_s_own_panic)
+            .hint("on a JoinError from a panic, std::panic::resume_unwind(e.into_panic()) re-raises the work's own panic"),
         test!(computing_leaves_the_runtime_free)
             .points(2)
             .timing()
@@ -333,4 +346,118 @@ fn computing_leaves_the_runtime_free() {
     let (spins, beat) = run_with_heartbeat(compute(busy));
     assert!(spins > 0);
     check_heartbeat("computing", &beat);
+}
+
+/// On the runtime that ran the code under test, while it is still alive: waits up to `limit`
+/// for the store to have no request in flight and returns how many still are. A request left
+/// running as a detached task keeps its connection open here (dropping the runtime later would
+/// cancel it, and hide it).
+async fn in_flight_after(store: &Bookstore, limit: Duration) -> usize {
+    let start = Instant::now();
+    while store.in_flight() > 0 && start.elapsed() < limit {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    store.in_flight()
+}
+
+fn a_timed_out_request_is_cancelled_not_left_running() {
+    let store = store();
+    let urls = urls(&store, 3, |_| 0);
+    store.hang(&book_path(2));
+    let (got, left) = run(async {
+        let got = fetch_all_with_timeout(&urls, Duration::from_millis(300)).await;
+        (got, in_flight_after(&store, Duration::from_secs(1)).await)
+    });
+    assert!(
+        matches!(got[1], Err(FetchError::Timeout)),
+        "URL 1 hangs: expected Err(Timeout), got {:?}",
+        got[1]
+    );
+    kit::at_most(
+        "requests still open 1 s after the timeout, runtime still running",
+        left as f64,
+        0.0,
+        "requests",
+    );
+}
+
+fn first_answer_cancels_the_loser_at_once() {
+    let store = store();
+    let urls = urls(&store, 2, |i| if i == 1 { 2000 } else { 50 });
+    let (got, left) = run(async {
+        let got = first_answer(&urls[0], &urls[1], Duration::from_secs(5)).await;
+        (got, in_flight_after(&store, Duration::from_millis(500)).await)
+    });
+    assert!(got.as_ref().is_ok_and(|b| *b == body(&store, 2)), "the mirror answers first: {got:?}");
+    kit::at_most(
+        "losing requests still open 0.5 s after the race was decided, runtime still running",
+        left as f64,
+        0.0,
+        "requests",
+    );
+}
+
+fn fetch_without_a_response_is_an_http_error() {
+    let store = store();
+    store.close_connection(&book_path(4));
+    match run(fetch(&store.url(&book_path(4)))) {
+        Err(FetchError::Http(_)) => {}
+        other => panic!(
+            "the server closed the connection without a response: expected Err(Http(..)), got {other:?}"
+        ),
+    }
+    // A port where nobody listens (bound, then let go).
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+    match run(fetch(&format!("http://127.0.0.1:{port}/"))) {
+        Err(FetchError::Http(_)) => {}
+        other => panic!("nobody listens there: expected Err(Http(..)), got {other:?}"),
+    }
+}
+
+fn first_answer_times_out_when_one_fails_and_one_hangs() {
+    let store = store();
+    let urls = urls(&store, 2, |_| 0);
+    store.fail_next(&book_path(1), 1);
+    store.hang(&book_path(2));
+    let start = Instant::now();
+    let got = run(first_answer(&urls[0], &urls[1], Duration::from_millis(300)));
+    let took = start.elapsed().as_secs_f64();
+    assert!(
+        matches!(got, Err(FetchError::Timeout)),
+        "the primary fails, the mirror hangs: nothing succeeded within the limit, so Err(Timeout), got {got:?}"
+    );
+    kit::figure("time with a 0.3 s limit", took, "s");
+    assert!(
+        took >= 0.25,
+        "a failure of one leaves the other in the race: gave up after {took:.2} s of 0.3 s"
+    );
+    kit::at_most("time with a 0.3 s limit", took, 1.2, "s");
+}
+
+fn compute_re_raises_the_work_s_own_panic() {
+    let caught = std::panic::catch_unwind(|| run(compute(|| -> u32 { panic!("the work failed") })));
+    let payload = caught.expect_err("a panic in the work must come back out of compute");
+    let text = kit::harness::payload_text(&*payload);
+    assert_eq!(
+        text, "the work failed",
+        "compute must re-raise the work's own panic (std::panic::resume_unwind(join_error.into_panic())), not a panic of its own"
+    );
+}
+
+fn empty_inputs_give_empty_results() {
+    let none: Vec<String> = Vec::new();
+    let (a, b, c, d) = run(async {
+        let a = fetch_all(&none).await;
+        let b = fetch_all_with_timeout(&none, Duration::from_millis(100)).await;
+        let c = spawn_all(Vec::<std::future::Ready<u8>>::new()).await;
+        let d = greet_all(&[], Duration::from_millis(100)).await;
+        (a.len(), b.len(), c.len(), d)
+    });
+    assert_eq!(
+        (a, b, c),
+        (0, 0, 0),
+        "no URLs or jobs, no results (fetch_all, fetch_all_with_timeout, spawn_all)"
+    );
+    assert!(d.is_empty(), "greet_all of no names: {d:?}");
 }

@@ -34,16 +34,32 @@ fn main() {
             .points(2)
             .timing()
             .hint("keep k requests in flight all the time: each round of k pages should take one latency"),
+        test!(a_slow_page_does_not_hold_up_the_others).points(3).hint(
+            "a sliding window, not batches: each time one fetch finishes, start the next (buffer_unordered(k), or a Semaphore); waiting for a whole batch of k leaves slots empty behind a slow page",
+        ),
+        test!(a_concurrency_of_0_is_taken_as_1)
+            .hint("use cfg.concurrency.max(1): buffer_unordered(0) or a Semaphore of 0 permits never starts anything"),
         test!(a_flaky_page_succeeds_after_retries)
             .points(2)
             .hint("on a 503, wait (tokio::time::sleep) and ask again, up to cfg.retries more times"),
         test!(retries_back_off).hint("wait cfg.backoff before the first retry and double the wait each time"),
+        test!(backing_off_never_blocks_the_runtime).points(2).hint(
+            "wait with tokio::time::sleep(..).await: std::thread::sleep blocks the runtime's thread, and every other fetch and task on it",
+        ),
+        test!(fetch_page_retries_only_a_503).hint(
+            "retry a 503 only, at most cfg.retries times; a 404, a timeout or a closed connection is final, and attempts counts the requests sent",
+        ),
         test!(a_page_that_stays_busy_is_given_up)
             .hint("after cfg.retries retries, stop and list the page as failed with its status"),
         test!(a_hanging_page_is_reported_and_does_not_stall_the_rest)
             .points(3)
             .hint("wrap each request in tokio::time::timeout(cfg.timeout, ...); a timed-out page is a Failure"),
         test!(a_closed_connection_is_reported).hint("an http::Error is a failure of that page, not of the scrape"),
+        test!(failures_are_listed_in_page_order)
+            .hint("pages finish in any order: sort Report::failed by page number before returning"),
+        test!(a_one_page_catalogue_and_a_page_that_is_not_one).hint(
+            "with a page count of 1 there is nothing more to fetch; HTML without \"Page n of N\" is FetchError::Parse",
+        ),
         test!(a_failing_first_page_is_an_error)
             .hint("without page 1 there is no page count: scrape returns that error"),
     ]);
@@ -234,4 +250,180 @@ fn a_failing_first_page_is_an_error() {
         other => panic!("page 1 always answers 503, so scrape must fail with Status(503); got {other:?}"),
     }
     assert_eq!(store.total_hits(), 2, "page 1 and its one retry, nothing else");
+}
+
+/// What a sampler thread saw of the store while a scrape ran.
+struct Slots {
+    /// Time during which fewer than `k` requests were in flight although some pages had not
+    /// been asked for yet (page 1 already answered).
+    idle: Duration,
+    /// Time during which page 1 was answered and some pages were not yet asked for.
+    open: Duration,
+}
+
+/// Runs `scrape` on a current-thread runtime while a thread samples the store every
+/// millisecond. A sample's state counts for the time until the next one, at most 5 ms, so a
+/// sampler that was kept off the CPU for a while does not inflate either figure.
+fn scrape_sampling(store: &Bookstore, cfg: &Config, pages: u64) -> (Report, Slots, Duration) {
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let k = cfg.concurrency.max(1);
+    std::thread::scope(|s| {
+        let sampler = s.spawn(|| {
+            let (mut idle, mut open) = (Duration::ZERO, Duration::ZERO);
+            let mut last = Instant::now();
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let (hits, in_flight) = (store.total_hits(), store.in_flight());
+                std::thread::sleep(Duration::from_millis(1));
+                let now = Instant::now();
+                let dt = (now - last).min(Duration::from_millis(5));
+                last = now;
+                // hits >= 2: page 1 has been answered and the rest have begun.
+                if hits >= 2 && hits < pages {
+                    open += dt;
+                    if in_flight < k {
+                        idle += dt;
+                    }
+                }
+            }
+            Slots { idle, open }
+        });
+        let start = Instant::now();
+        let report = run(scrape(&store.base_url(), cfg));
+        let took = start.elapsed();
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        let slots = sampler.join().expect("the sampler");
+        (report.unwrap_or_else(|e| panic!("scrape failed: {e:?}")), slots, took)
+    })
+}
+
+fn a_slow_page_does_not_hold_up_the_others() {
+    // 13 pages, 3 in flight. Pages 2, 5, 8 and 11 take 0.4 s, the others 20 ms: a scraper that
+    // goes in fixed batches of 3 waits out a slow page with two of its three slots empty.
+    const K: usize = 3;
+    let store = store(104, 8, 20);
+    for n in [2, 5, 8, 11] {
+        store.set_latency(&Bookstore::page_path(n), Duration::from_millis(400));
+    }
+    let (report, slots, took) = scrape_sampling(&store, &config(K), 13);
+    assert_eq!(report.books, expected(&store, &[]), "the catalogue");
+    kit::figure("scrape time", took.as_secs_f64(), "s");
+    // Any schedule that starts a page whenever a slot frees: page 1, then at most the work
+    // spread over K slots plus the longest page.
+    let bound = 0.02 + (4.0 * 0.4 + 8.0 * 0.02) / K as f64 + 0.4;
+    kit::figure("a sliding window needs at most", bound, "s");
+    kit::figure("time pages were waiting to be asked for", slots.open.as_secs_f64(), "s");
+    kit::at_most(
+        &format!("time with fewer than {K} requests in flight while pages were waiting"),
+        slots.idle.as_secs_f64(),
+        0.3,
+        "s",
+    );
+}
+
+fn backing_off_never_blocks_the_runtime() {
+    // A page that answers 503 twice, with long waits before its retries, among slow pages.
+    let store = store(40, 8, 100);
+    store.fail_next(&Bookstore::page_path(2), 2);
+    let cfg = Config { backoff: Duration::from_millis(300), ..config(2) };
+    let (report, ticks, gap) = run(async {
+        let beat = std::sync::Arc::new(std::sync::Mutex::new((0u32, Instant::now(), Duration::ZERO)));
+        let b = beat.clone();
+        let ticker = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                let mut b = b.lock().unwrap_or_else(|p| p.into_inner());
+                let now = Instant::now();
+                b.0 += 1;
+                b.2 = b.2.max(now - b.1);
+                b.1 = now;
+            }
+        });
+        let report = scrape(&store.base_url(), &cfg).await;
+        ticker.abort();
+        let b = *beat.lock().unwrap_or_else(|p| p.into_inner());
+        (report, b.0, b.2.max(b.1.elapsed()))
+    });
+    let report = report.unwrap_or_else(|e| panic!("scrape failed: {e:?}"));
+    assert!(report.failed.is_empty(), "page 2 answers 503 twice, then 200; failed: {:?}", report.failed);
+    kit::figure("heartbeat ticks (one every 5 ms)", f64::from(ticks), "ticks");
+    kit::at_most(
+        "longest time the runtime's thread was blocked (no heartbeat) while backing off 0.3 s and 0.6 s",
+        gap.as_secs_f64(),
+        0.25,
+        "s",
+    );
+}
+
+fn a_concurrency_of_0_is_taken_as_1() {
+    let store = store(32, 8, 20);
+    let cfg = Config { concurrency: 0, ..config(0) };
+    let report = kit::within(Duration::from_secs(5), "scrape with concurrency 0", move || {
+        let report = run(scrape(&store.base_url(), &cfg));
+        (report, store)
+    });
+    let (report, store) = report;
+    let report = report.unwrap_or_else(|e| panic!("scrape failed: {e:?}"));
+    assert_eq!(report.books, expected(&store, &[]), "the catalogue, fetched one page at a time");
+    kit::at_most(
+        "requests in flight at once with concurrency 0",
+        store.peak_in_flight() as f64,
+        1.0,
+        "requests",
+    );
+}
+
+fn fetch_page_retries_only_a_503() {
+    let store = store(24, 8, 0);
+    let page = |n| store.url(&Bookstore::page_path(n));
+    let cfg = Config { timeout: Duration::from_millis(300), backoff: Duration::from_millis(10), ..config(2) };
+    store.fail_next(&Bookstore::page_path(1), 2);
+    let got = run(fetch_page(&page(1), &cfg));
+    assert_eq!(got.attempts, 3, "two 503s, then a 200: 3 requests");
+    assert!(
+        got.result.as_ref().is_ok_and(|b| Some(b.clone()) == store.body(&Bookstore::page_path(1))),
+        "the body of page 1 after its retries: {:?}",
+        got.result.as_ref().map(|b| b.len())
+    );
+    let got = run(fetch_page(&store.url("/catalogue/no-such-page.html"), &cfg));
+    assert!(matches!(got.result, Err(FetchError::Status(404))), "a 404: {:?}", got.result);
+    assert_eq!(got.attempts, 1, "a 404 is final: not retried");
+    store.hang(&Bookstore::page_path(2));
+    let got = run(fetch_page(&page(2), &cfg));
+    assert!(matches!(got.result, Err(FetchError::Timeout)), "a hanging page: {:?}", got.result);
+    assert_eq!(
+        (got.attempts, store.hits(&Bookstore::page_path(2))),
+        (1, 1),
+        "a timeout is final: not retried"
+    );
+    store.close_connection(&Bookstore::page_path(3));
+    let got = run(fetch_page(&page(3), &cfg));
+    assert!(matches!(got.result, Err(FetchError::Http(_))), "a closed connection: {:?}", got.result);
+    assert_eq!(got.attempts, 1, "a closed connection is final: not retried");
+    store.fail_next(&Bookstore::page_path(1), 100);
+    let got = run(fetch_page(&page(1), &Config { retries: 0, ..cfg }));
+    assert!(matches!(got.result, Err(FetchError::Status(503))), "no retries allowed: {:?}", got.result);
+    assert_eq!(got.attempts, 1, "retries: 0 means one request");
+}
+
+fn failures_are_listed_in_page_order() {
+    let store = store(56, 8, 10);
+    store.close_connection(&Bookstore::page_path(6));
+    store.close_connection(&Bookstore::page_path(3));
+    store.fail_next(&Bookstore::page_path(2), 1000);
+    let cfg = Config { retries: 1, ..config(3) };
+    let report = scrape_ok(&store, &cfg);
+    assert_eq!(failed_pages(&report), vec![2, 3, 6], "the failed pages, sorted by page number");
+    assert_eq!(report.books, expected(&store, &[2, 3, 6]), "every other page's books");
+    assert_eq!(report.pages, 7, "the page count");
+    assert_eq!(report.requests, 8, "7 pages and one retry of page 2");
+}
+
+fn a_one_page_catalogue_and_a_page_that_is_not_one() {
+    let store = store(7, 10, 0);
+    let report = scrape_ok(&store, &config(3));
+    assert_eq!((report.pages, report.books.len()), (1, 7), "one page of 7 books");
+    assert_eq!(store.total_hits(), 1, "a one-page catalogue needs one request: {:?}", store.hits_by_path());
+    assert_eq!(report.requests, 1);
+    let home = store.body("/").expect("the home page");
+    assert!(matches!(parse_page(&home), Err(FetchError::Parse(_))), "the home page is FetchError::Parse");
 }

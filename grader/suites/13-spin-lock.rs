@@ -276,6 +276,12 @@ fn ticket_lock_serves_in_arrival_order() {
 }
 
 fn ticket_lock_unlocks_on_drop_and_panic() {
+    let fresh = step("a first lock and unlock of a ticket lock", || {
+        let lock = TicketLock::new(vec![1]);
+        lock.lock().push(2);
+        lock
+    });
+    assert_eq!(fresh.into_inner(), vec![1, 2], "into_inner returns the value written through the guard");
     let lock = Arc::new(TicketLock::new(0u64));
     *lock.lock() += 1;
     let again = lock.clone();
