@@ -5,7 +5,7 @@
 //! for a verdict; the others prove overlap with a rendezvous the children hold in a folder.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -38,6 +38,8 @@ fn main() {
             .points(2)
             .hint("read stderr on another thread while you read stdout: a full stderr pipe blocks the child"),
         test!(capture_keeps_every_byte_and_the_status).hint("read both pipes to the end, then wait for the status"),
+        test!(capture_gives_the_child_an_empty_stdin)
+            .hint("cmd.stdin(Stdio::null()) before spawning: a child that reads stdin must see its end at once"),
         test!(run_all_keeps_the_order_of_the_commands)
             .points(2)
             .hint("keep the results in the order of the commands, not the order the children finish in"),
@@ -284,6 +286,21 @@ fn capture_keeps_every_byte_and_the_status() {
     assert_eq!(got.status.code(), Some(3), "the exit status");
     let empty = capture(&mut Command::new("cat")).expect("run cat");
     assert!(empty.stdout.is_empty(), "with stdin empty, `cat` prints nothing");
+}
+
+fn capture_gives_the_child_an_empty_stdin() {
+    // The command comes with a stdin pipe nobody writes to: only a capture that replaces it
+    // with an empty stdin lets `cat`, which reads stdin to the end, finish.
+    let mut cmd = Command::new("cat");
+    cmd.stdin(Stdio::piped());
+    let got = kit::within(
+        Duration::from_secs(5),
+        "capturing `cat` (a child that reads stdin to the end): capture must give it an empty stdin (Stdio::null()), and it",
+        move || capture(&mut cmd),
+    )
+    .expect("run cat");
+    assert!(got.stdout.is_empty(), "with stdin empty, `cat` prints nothing");
+    assert!(got.status.success(), "`cat` of an empty stdin succeeds");
 }
 
 // ---------------------------------------------------------------------------------------------
