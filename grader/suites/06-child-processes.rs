@@ -50,6 +50,9 @@ fn main() {
             .points(2)
             .timing()
             .hint("children that wait, wait together: 6 sleeps of 0.4 s should take about 0.4 s"),
+        test!(run_all_lets_the_others_finish_when_one_cannot_start).hint(
+            "when a command cannot start, still wait for the others to finish, then return the error: do not kill them on the way out",
+        ),
         test!(nothing_is_left_behind)
             .hint("every child is waited for, also when another one fails to start; guards make that automatic"),
     ]);
@@ -367,4 +370,23 @@ fn nothing_is_left_behind() {
     assert_eq!(got.stdout, b"hi\n");
     let _ = run_all(&mut [sh("exit 0"), sh("exit 1")]).expect("run_all");
     report(reaper::settle_all(SETTLE), "after capture and run_all returned");
+}
+
+fn run_all_lets_the_others_finish_when_one_cannot_start() {
+    subreaper();
+    let dir = scratch();
+    let done = dir.join("done");
+    let mut cmds = vec![
+        sh(&format!("sleep 0.3; touch '{}'", done.display())),
+        Command::new("/nonexistent/kata06-no-such-program"),
+    ];
+    let got =
+        kit::within(Duration::from_secs(5), "run_all with a missing program", move || run_all(&mut cmds));
+    assert!(got.is_err(), "a command that cannot start must make run_all return an error");
+    if !done.exists() {
+        panic!(
+            "run_all returned its error before the other command was done (it never finished its work): the error is returned once the others are done"
+        );
+    }
+    report(reaper::settle_all(SETTLE), "after run_all returned an error");
 }
