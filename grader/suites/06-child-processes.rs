@@ -21,6 +21,8 @@ fn main() {
         test!(dropping_the_guard_kills_the_grandchildren).points(2).hint(
             "start the child in its own process group (process_group(0)) and kill the group (killpg), not only the child",
         ),
+        test!(dropping_the_guard_kills_a_child_that_ignores_term)
+            .hint("the guard's Drop must send SIGKILL, which cannot be ignored, not SIGTERM, which can"),
         test!(a_panic_still_kills_and_reaps).hint("the guard's Drop runs while a panic unwinds: put the clean-up there"),
         test!(a_waited_child_drops_quietly)
             .hint("after the caller waited, Drop must still work: ignore the error of signalling a finished group"),
@@ -146,6 +148,20 @@ fn dropping_the_guard_kills_the_grandchildren() {
     wait_for_family(3);
     kit::within(Duration::from_secs(5), "dropping the guard", move || drop(guard));
     nothing_left(&[pid], "after the guard of a child with two children of its own was dropped");
+}
+
+fn dropping_the_guard_kills_a_child_that_ignores_term() {
+    subreaper();
+    // An ignored signal stays ignored in the children, so both sh and its sleep ignore SIGTERM.
+    let guard = ChildGuard::spawn(&mut sh("trap '' TERM; sleep 15 & wait")).expect("start sh");
+    let pid = guard.id();
+    wait_for_family(2);
+    kit::within(
+        Duration::from_secs(5),
+        "dropping the guard of a child that ignores SIGTERM (only SIGKILL ends it)",
+        move || drop(guard),
+    );
+    nothing_left(&[pid], "after the guard of a child that ignores SIGTERM was dropped");
 }
 
 fn a_panic_still_kills_and_reaps() {
