@@ -243,7 +243,15 @@ fn idle_pool_uses_no_cpu() {
     let meter = kit::CpuMeter::start().unwrap_or_else(|| kit::skip("CPU time cannot be read here"));
     std::thread::sleep(Duration::from_millis(400));
     let idle = meter.stop().parallelism();
-    kit::at_most("CPU seconds per wall second while 4 workers wait for jobs", idle, 0.2, "x");
+    // Four polling workers take what four busy threads would get, which on a busy machine may
+    // be less than the fixed bar: so the bar is also held to a tenth of that share.
+    let share = kit::free_cores(4, Duration::from_millis(200));
+    kit::figure("CPU seconds per wall second 4 busy threads got", share, "x");
+    let bar = (0.1 * share).min(0.2);
+    if idle > 0.0 && bar < 0.01 {
+        kit::unmeasured(&format!("the machine is too busy: 4 busy threads got {share:.2} cores"));
+    }
+    kit::at_most("CPU seconds per wall second while 4 workers wait for jobs", idle, bar, "x");
     // Still alive after idling.
     assert_eq!(pool.submit(|| 5).join(), Ok(5));
 }
