@@ -37,6 +37,7 @@ fn main() {
         test!(sum_of_squares_speeds_up_on_cores)
             .points(2)
             .timing()
+            .deadline(Duration::from_secs(20))
             .hint("computing work speeds up only if the chunks run on different cores at the same time"),
         test!(a_panicking_job_comes_back_as_an_error)
             .points(2)
