@@ -25,6 +25,7 @@ fn main() {
             .hint("a word is a run of char::is_alphabetic characters, lower-cased; every other character separates words"),
         test!(word_frequencies_use_several_threads)
             .points(2)
+            .deadline(Duration::from_secs(20))
             .hint("split the text with a parallel iterator (par_split_whitespace, par_lines), fold into a HashMap per thread, reduce"),
         test!(merge_sort_matches_sequential)
             .points(2)
