@@ -37,10 +37,15 @@ fn main() {
         test!(sum_of_squares_speeds_up_on_cores)
             .points(2)
             .timing()
+            .deadline(Duration::from_secs(20))
             .hint("computing work speeds up only if the chunks run on different cores at the same time"),
         test!(a_panicking_job_comes_back_as_an_error)
             .points(2)
             .hint("join() gives Err(payload) for a panicked thread: downcast the payload to &str or String"),
+        test!(run_all_catching_runs_every_job_at_once)
+            .points(2)
+            .hint("run_all_catching is run_all with the joins matched instead of unwrapped: spawn every job first, then join"),
+        test!(no_jobs_give_no_results).hint("with no jobs or no items, return an empty Vec (and start no thread)"),
         test!(no_thread_is_left_running).hint("join every thread you start before returning"),
     ]);
 }
@@ -217,4 +222,28 @@ fn no_thread_is_left_running() {
         0.0,
         "threads",
     );
+}
+
+fn run_all_catching_runs_every_job_at_once() {
+    const N: usize = 6;
+    let latch = Arc::new(Rendezvous::new(N, MEET));
+    let jobs: Vec<_> = (0..N)
+        .map(|i| {
+            let latch = latch.clone();
+            move || {
+                latch.wait();
+                i
+            }
+        })
+        .collect();
+    let got = run_all_catching(jobs);
+    kit::at_least("jobs running at once in run_all_catching", latch.most_inside() as f64, N as f64, "jobs");
+    assert_eq!(got, (0..N).map(Ok).collect::<Vec<_>>(), "every result, in job order");
+}
+
+fn no_jobs_give_no_results() {
+    assert_eq!(run_all(vec![|| 1u8]), vec![1], "one job, one result"); // a stub stops here
+    assert!(run_all(Vec::<fn() -> u8>::new()).is_empty(), "run_all of no jobs");
+    assert!(map_scoped(&[] as &[u8], |x| *x).is_empty(), "map_scoped of no items");
+    assert!(run_all_catching(Vec::<fn() -> u8>::new()).is_empty(), "run_all_catching of no jobs");
 }

@@ -36,6 +36,9 @@ fn main() {
         test!(account_never_overdraws)
             .points(3)
             .hint("the check (balance >= amount) and the act (balance -= amount) must be one step: one lock held across both, or a compare_exchange loop"),
+        test!(an_empty_account_refuses_every_withdrawal)
+            .points(2)
+            .hint("never take money you have not checked is there: no fetch_sub first and a refund after; check and take in one step"),
         test!(account_loses_no_deposit)
             .points(2)
             .hint("a deposit is a read-modify-write too: fetch_add, or add under the lock"),
@@ -300,6 +303,35 @@ fn account_never_overdraws() {
         withdrawn.saturating_sub(deposited)
     });
     kit::at_most("money withdrawn beyond what was deposited", overdrawn as f64, 0.0, "units");
+}
+
+/// Every thread tries to withdraw 1 from an empty account, over and over, all at once: every
+/// attempt must be refused. A withdrawal that subtracts first and refunds when the old balance
+/// was short lets the balance wrap below zero for a moment, and another thread's withdrawal
+/// then succeeds on money that is not there.
+fn an_empty_account_refuses_every_withdrawal() {
+    let account = Account::new(0);
+    assert!(!account.withdraw(1), "an empty account refuses");
+    let granted = repeat(|| {
+        let account = Account::new(0);
+        let granted = AtomicU64::new(0);
+        together(|_| {
+            let mut mine = 0;
+            for _ in 0..50_000 {
+                if account.withdraw(1) {
+                    mine += 1;
+                }
+            }
+            granted.fetch_add(mine, Ordering::Relaxed);
+        });
+        granted.into_inner()
+    });
+    kit::at_most(
+        "withdrawals of 1 granted by an empty account (an overdraft)",
+        granted as f64,
+        0.0,
+        "withdrawals",
+    );
 }
 
 fn account_loses_no_deposit() {

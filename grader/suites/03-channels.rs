@@ -26,6 +26,10 @@ fn main() {
         test!(printer_writes_every_line_whole_and_in_order)
             .points(2)
             .hint("one thread owns `out`: writeln!(out, \"{line}\") for each line received, flush, then return `out`"),
+        test!(printer_flushes_before_it_returns)
+            .hint("call out.flush() once the loop over the receiver ends, before the thread returns `out`: a buffered writer keeps what it was given until then"),
+        test!(an_unused_manager_and_printer_stop_cleanly)
+            .hint("with no message the count stays 0 and nothing is printed: send a line only after an addition"),
         test!(pipeline_handles_every_item_once)
             .points(2)
             .hint("each item must be received by exactly one worker; results go to one collector"),
@@ -34,9 +38,14 @@ fn main() {
             .hint("workers finish out of order: send (producer, index, result) and let the collector put each result in its place"),
         test!(pipeline_workers_run_at_once)
             .hint("start every worker before waiting for any; a worker must not hold the queue's lock while it works"),
+        test!(pipeline_producers_run_at_once)
+            .hint("spawn one thread per producer, each iterating its own items, before waiting for any of them"),
         test!(queue_never_exceeds_its_bound)
             .points(3)
             .hint("mpsc::sync_channel(bound): send blocks while the queue is full, so producers wait for the workers"),
+        test!(a_queue_of_0_is_a_rendezvous)
+            .points(2)
+            .hint("pass the bound to sync_channel unchanged: sync_channel(0) is a rendezvous where each send waits for a worker, not a queue of 1"),
         test!(shutdown_does_not_hang)
             .points(2)
             .hint("drop every Sender you keep (your own original too): the workers' recv() returns Err only once the last one is gone"),
@@ -229,9 +238,26 @@ impl Gate {
 }
 
 fn queue_never_exceeds_its_bound() {
+    bound_holds(4);
+}
+
+fn a_queue_of_0_is_a_rendezvous() {
+    bound_holds(0);
+}
+
+/// Holds every worker inside `work` and counts the items the producers let go of: at most
+/// `bound` may wait in the queue, plus one in the hand of each producer blocked in `send`.
+fn bound_holds(bound: usize) {
     const PRODUCERS: usize = 2;
     const WORKERS: usize = 2;
-    const BOUND: usize = 4;
+    let (name, lead) = if bound == 0 {
+        (
+            "a queue of size 0",
+            "items waiting for a worker (a rendezvous holds none: one per blocked producer)",
+        )
+    } else {
+        ("the queue", "items waiting for a worker (queue + one per blocked producer)")
+    };
     const PER: usize = 500;
     let taken = Arc::new(AtomicUsize::new(0));
     let working = Arc::new(AtomicUsize::new(0));
@@ -239,7 +265,7 @@ fn queue_never_exceeds_its_bound() {
     let producers: Vec<_> = (0..PRODUCERS).map(|p| counted(PER, p * PER, &taken)).collect();
     let (w, g) = (Arc::clone(&working), Arc::clone(&gate));
     let run = std::thread::spawn(move || {
-        pipeline(producers, WORKERS, BOUND, move |x| {
+        pipeline(producers, WORKERS, bound, move |x| {
             w.fetch_add(1, SeqCst);
             g.wait();
             x
@@ -261,19 +287,17 @@ fn queue_never_exceeds_its_bound() {
     }
     let (taken_now, working_now) = (taken.load(SeqCst), working.load(SeqCst));
     gate.open();
-    let out = kit::within(STEP, "the pipeline, after the gate opened", move || match run.join() {
-        Ok(out) => out,
-        Err(panic) => std::panic::resume_unwind(panic),
-    });
+    let out =
+        kit::within(STEP, &format!("the pipeline with {name}, after the gate opened"), move || {
+            match run.join() {
+                Ok(out) => out,
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        });
     // Taken from the producers but not yet being worked on: in the queue, or in a producer's
     // hand while it waits for room.
     let waiting = taken_now.saturating_sub(working_now);
-    kit::at_most(
-        "items waiting for a worker (queue + one per blocked producer)",
-        waiting as f64,
-        (BOUND + PRODUCERS) as f64,
-        "items",
-    );
+    kit::at_most(lead, waiting as f64, (bound + PRODUCERS) as f64, "items");
     kit::at_least("workers busy while the queue filled", working_now as f64, 1.0, "workers");
     let flat: Vec<usize> = out.into_iter().flatten().collect();
     assert_eq!(flat, (0..PRODUCERS * PER).collect::<Vec<_>>(), "every item, in order");
@@ -355,4 +379,82 @@ fn idle_manager_and_printer_use_no_cpu() {
     kit::within(STEP, "joining the printer", move || printed.join().expect("the printer panicked"));
     let Some(span) = span else { kit::skip("CPU time cannot be read here") };
     kit::at_most("CPU seconds per wall second while nothing was sent", span.parallelism(), IDLE_CPU, "x");
+}
+
+/// A writer that keeps what it is given until it is flushed, as a `BufWriter` or a pipe does.
+struct Buffered {
+    pending: Vec<u8>,
+    flushed: Vec<u8>,
+    flushes: usize,
+}
+
+impl std::io::Write for Buffered {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.flushed.append(&mut self.pending);
+        self.flushes += 1;
+        Ok(())
+    }
+}
+
+fn printer_flushes_before_it_returns() {
+    let out = Buffered { pending: Vec::new(), flushed: Vec::new(), flushes: 0 };
+    let (tx, printer) = spawn_printer(out);
+    for i in 0..100 {
+        tx.send(format!("line {i}")).expect("the printer hung up");
+    }
+    drop(tx);
+    let out = kit::within(STEP, "joining the printer", move || printer.join().expect("the printer panicked"));
+    let want: String = (0..100).map(|i| format!("line {i}\n")).collect();
+    kit::figure("flushes", out.flushes as f64, "");
+    if !out.pending.is_empty() {
+        panic!(
+            "the printer returned `out` with {} bytes written but never flushed: flush it before the thread ends",
+            out.pending.len()
+        );
+    }
+    assert_eq!(String::from_utf8_lossy(&out.flushed), want, "every line, flushed, in order");
+}
+
+fn an_unused_manager_and_printer_stop_cleanly() {
+    let (printer, printed) = spawn_printer(Vec::new());
+    let (tx, manager) = spawn_counter(printer);
+    drop(tx);
+    let total = kit::within(STEP, "joining a manager that received nothing", move || {
+        manager.join().expect("the manager panicked")
+    });
+    assert_eq!(total, 0, "a manager that received nothing counts 0");
+    let out = kit::within(STEP, "joining the printer of that manager", move || {
+        printed.join().expect("the printer panicked")
+    });
+    assert_eq!(String::from_utf8_lossy(&out), "", "nothing was counted, so nothing is printed");
+}
+
+fn pipeline_producers_run_at_once() {
+    const PRODUCERS: usize = 4;
+    let latch = Arc::new(Rendezvous::new(PRODUCERS, Duration::from_secs(3)));
+    // Each producer's first item waits until every producer is handing out its first item.
+    let producers: Vec<_> = (0..PRODUCERS as u32)
+        .map(|p| {
+            let latch = Arc::clone(&latch);
+            (0..5u32).map(move |i| {
+                if i == 0 {
+                    latch.wait();
+                }
+                p * 10 + i
+            })
+        })
+        .collect();
+    let out = kit::within(STEP, "the pipeline", move || pipeline(producers, 2, 8, |x| x));
+    kit::at_least(
+        "producers handing out items at once",
+        latch.most_inside() as f64,
+        PRODUCERS as f64,
+        "producers",
+    );
+    let want: Vec<Vec<u32>> = (0..PRODUCERS as u32).map(|p| (0..5).map(|i| p * 10 + i).collect()).collect();
+    assert_eq!(out, want);
 }

@@ -25,6 +25,7 @@ fn main() {
             .hint("a word is a run of char::is_alphabetic characters, lower-cased; every other character separates words"),
         test!(word_frequencies_use_several_threads)
             .points(2)
+            .deadline(Duration::from_secs(20))
             .hint("split the text with a parallel iterator (par_split_whitespace, par_lines), fold into a HashMap per thread, reduce"),
         test!(merge_sort_matches_sequential)
             .points(2)
@@ -38,6 +39,9 @@ fn main() {
         test!(with_threads_uses_that_many_threads)
             .points(2)
             .hint("ThreadPoolBuilder::new().num_threads(threads).build(), then pool.install(work)"),
+        test!(with_threads_refuses_0_threads).hint(
+            "rayon reads num_threads(0) as \"one per core\": assert!(threads > 0) before building the pool",
+        ),
         test!(parallel_sum_uses_the_cores)
             .points(3)
             .timing()
@@ -139,7 +143,8 @@ fn require_shared(what: &str, spent: &[f64]) {
 // ---------- the tests ----------
 
 fn sum_of_squares_matches_sequential() {
-    for n in [0u64, 1, 2, 3, 10, 1000, 65_537, 1_000_003] {
+    // From about 3.8 million on the sum no longer fits in a u64.
+    for n in [0u64, 1, 2, 3, 10, 1000, 65_537, 1_000_003, 5_000_000] {
         assert_eq!(sum_of_squares(n), squares_formula(n), "sum of x*x for x in 0..{n}");
     }
     assert_eq!(squares_loop(1000), squares_formula(1000), "the test's own references agree");
@@ -303,6 +308,15 @@ fn with_threads_uses_that_many_threads() {
         squares_formula(1000),
         "the work's value comes back"
     );
+}
+
+fn with_threads_refuses_0_threads() {
+    assert_eq!(with_threads(1, || 5), 5, "the work's value comes back"); // a stub stops here
+    if std::panic::catch_unwind(|| with_threads(0, || rayon::current_num_threads())).is_ok() {
+        panic!(
+            "with_threads(0) ran the work (rayon reads 0 threads as \"one per core\"): a pool of 0 threads must panic"
+        );
+    }
 }
 
 fn parallel_sum_uses_the_cores() {

@@ -5,7 +5,7 @@
 //! for a verdict; the others prove overlap with a rendezvous the children hold in a folder.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -21,6 +21,8 @@ fn main() {
         test!(dropping_the_guard_kills_the_grandchildren).points(2).hint(
             "start the child in its own process group (process_group(0)) and kill the group (killpg), not only the child",
         ),
+        test!(dropping_the_guard_kills_a_child_that_ignores_term)
+            .hint("the guard's Drop must send SIGKILL, which cannot be ignored, not SIGTERM, which can"),
         test!(a_panic_still_kills_and_reaps).hint("the guard's Drop runs while a panic unwinds: put the clean-up there"),
         test!(a_waited_child_drops_quietly)
             .hint("after the caller waited, Drop must still work: ignore the error of signalling a finished group"),
@@ -38,6 +40,8 @@ fn main() {
             .points(2)
             .hint("read stderr on another thread while you read stdout: a full stderr pipe blocks the child"),
         test!(capture_keeps_every_byte_and_the_status).hint("read both pipes to the end, then wait for the status"),
+        test!(capture_gives_the_child_an_empty_stdin)
+            .hint("cmd.stdin(Stdio::null()) before spawning: a child that reads stdin must see its end at once"),
         test!(run_all_keeps_the_order_of_the_commands)
             .points(2)
             .hint("keep the results in the order of the commands, not the order the children finish in"),
@@ -48,6 +52,9 @@ fn main() {
             .points(2)
             .timing()
             .hint("children that wait, wait together: 6 sleeps of 0.4 s should take about 0.4 s"),
+        test!(run_all_lets_the_others_finish_when_one_cannot_start).hint(
+            "when a command cannot start, still wait for the others to finish, then return the error: do not kill them on the way out",
+        ),
         test!(nothing_is_left_behind)
             .hint("every child is waited for, also when another one fails to start; guards make that automatic"),
     ]);
@@ -141,6 +148,20 @@ fn dropping_the_guard_kills_the_grandchildren() {
     wait_for_family(3);
     kit::within(Duration::from_secs(5), "dropping the guard", move || drop(guard));
     nothing_left(&[pid], "after the guard of a child with two children of its own was dropped");
+}
+
+fn dropping_the_guard_kills_a_child_that_ignores_term() {
+    subreaper();
+    // An ignored signal stays ignored in the children, so both sh and its sleep ignore SIGTERM.
+    let guard = ChildGuard::spawn(&mut sh("trap '' TERM; sleep 15 & wait")).expect("start sh");
+    let pid = guard.id();
+    wait_for_family(2);
+    kit::within(
+        Duration::from_secs(5),
+        "dropping the guard of a child that ignores SIGTERM (only SIGKILL ends it)",
+        move || drop(guard),
+    );
+    nothing_left(&[pid], "after the guard of a child that ignores SIGTERM was dropped");
 }
 
 fn a_panic_still_kills_and_reaps() {
@@ -286,6 +307,21 @@ fn capture_keeps_every_byte_and_the_status() {
     assert!(empty.stdout.is_empty(), "with stdin empty, `cat` prints nothing");
 }
 
+fn capture_gives_the_child_an_empty_stdin() {
+    // The command comes with a stdin pipe nobody writes to: only a capture that replaces it
+    // with an empty stdin lets `cat`, which reads stdin to the end, finish.
+    let mut cmd = Command::new("cat");
+    cmd.stdin(Stdio::piped());
+    let got = kit::within(
+        Duration::from_secs(5),
+        "capturing `cat` (a child that reads stdin to the end): capture must give it an empty stdin (Stdio::null()), and it",
+        move || capture(&mut cmd),
+    )
+    .expect("run cat");
+    assert!(got.stdout.is_empty(), "with stdin empty, `cat` prints nothing");
+    assert!(got.status.success(), "`cat` of an empty stdin succeeds");
+}
+
 // ---------------------------------------------------------------------------------------------
 // run_all
 
@@ -350,4 +386,23 @@ fn nothing_is_left_behind() {
     assert_eq!(got.stdout, b"hi\n");
     let _ = run_all(&mut [sh("exit 0"), sh("exit 1")]).expect("run_all");
     report(reaper::settle_all(SETTLE), "after capture and run_all returned");
+}
+
+fn run_all_lets_the_others_finish_when_one_cannot_start() {
+    subreaper();
+    let dir = scratch();
+    let done = dir.join("done");
+    let mut cmds = vec![
+        sh(&format!("sleep 0.3; touch '{}'", done.display())),
+        Command::new("/nonexistent/kata06-no-such-program"),
+    ];
+    let got =
+        kit::within(Duration::from_secs(5), "run_all with a missing program", move || run_all(&mut cmds));
+    assert!(got.is_err(), "a command that cannot start must make run_all return an error");
+    if !done.exists() {
+        panic!(
+            "run_all returned its error before the other command was done (it never finished its work): the error is returned once the others are done"
+        );
+    }
+    report(reaper::settle_all(SETTLE), "after run_all returned an error");
 }
