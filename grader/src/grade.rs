@@ -148,7 +148,7 @@ fn plan(
         if built.clone().next().is_none() {
             // Not submitted: nothing was built, and every test scores 0 as such.
             for flavor in flavors {
-                tests.extend(scan_suite(course, ex, flavor, req)?.map(|t| Listed::NotSubmitted(t)));
+                tests.extend(scan_suite(course, ex, flavor, req)?.map(Listed::NotSubmitted));
             }
             listed.push((ex.clone(), tests, None));
             continue;
