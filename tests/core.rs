@@ -126,7 +126,7 @@ fn the_human_report_shows_figures_hints_and_the_next_step() {
     let text = String::from_utf8_lossy(&out.stdout);
     for needle in [
         "✗ 01 threads",
-        "jobs running at once: measured 1 jobs, needs at least 8 jobs",
+        "jobs running at once: measured 1 job, needs at least 8 jobs",
         "hint:",
         "Score 0/2",
         "Next: 01-threads",

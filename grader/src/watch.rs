@@ -111,7 +111,7 @@ pub fn watch(
                 'h' => {
                     let ex = &course.exercises[current];
                     match crate::progress::load(state_dir, ex) {
-                        Some(last) => println!("{}", crate::hint::render(course, ex, &last)),
+                        Some(last) => println!("{}", crate::hint::step(course, state_dir, ex, &last)),
                         None => println!("no result yet for {}", ex.dir()),
                     }
                 }
