@@ -423,3 +423,55 @@ fn the_projects_tests_read_the_stubs_from_the_course_on_a_solved_checkout() {
         assert_eq!(t["not_implemented"], true, "{t}");
     }
 }
+
+/// A report line with its numbers and spacing made comparable (timings differ run to run).
+fn shape(line: &str) -> String {
+    let mut out = String::new();
+    let mut in_number = false;
+    for c in line.split_whitespace().collect::<Vec<_>>().join(" ").chars() {
+        if c.is_ascii_digit() || (in_number && c == '.') {
+            if !in_number {
+                out.push('N');
+            }
+            in_number = true;
+        } else {
+            in_number = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+#[serial(grader)]
+fn the_readmes_sample_session_is_what_the_grader_prints() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme.find("    $ cargo run -q -p grader -- threads\n").expect("the sample session");
+    let sample: Vec<&str> = readme[start..]
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("    ") || l.is_empty())
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && *l != "...")
+        .collect();
+    assert!(sample.len() > 5, "{sample:?}");
+
+    // The mistake the sample shows: every job joined before the next one starts.
+    let course = course_copy();
+    let c = course.path();
+    let wrong =
+        load_wrong().into_iter().find(|w| w.exercise == "01-threads" && w.name == "sequential").unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    write_wrong(&wrong, tmp.path());
+    katas::copy_tree(&tmp.path().join("01-threads/src"), &c.join("exercises/01-threads/src"));
+    stdout(grader_in(c).arg("01")); // past the welcome
+    let out = stdout(grader_in(c).arg("threads"));
+    let printed: Vec<String> = out.lines().map(shape).collect();
+    let mut at = 0;
+    for line in sample {
+        let found = printed[at..].iter().position(|p| *p == shape(line));
+        let found =
+            found.unwrap_or_else(|| panic!("README's sample line {line:?} not printed, in order:\n{out}"));
+        at += found + 1;
+    }
+}
