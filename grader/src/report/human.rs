@@ -51,7 +51,7 @@ fn exercise(out: &mut String, ex: &ExerciseReport, opts: &Options) {
             .and_then(|t| t.message.as_deref())
             .unwrap_or("not run: the kata does not compile");
         let _ = writeln!(out, "    {}", style(format!("{why}; none of its tests ran")).red());
-        let diag = ex.diagnostics.as_deref().unwrap_or("");
+        let diag = student_paths(ex.diagnostics.as_deref().unwrap_or(""));
         let lines: Vec<&str> = diag.lines().collect();
         for line in lines.iter().take(DIAGNOSTIC_LINES) {
             let _ = writeln!(out, "    {line}");
