@@ -151,7 +151,8 @@ fn measured(out: &mut String, course: &Course, ex: &Exercise, t: &TestReport) {
     if let Some(stall) = &t.stall {
         let _ = writeln!(out, "  {}", stall.summary());
     }
-    for f in &t.figures {
+    // The figure a failing check names is in its message already.
+    for f in t.figures.iter().filter(|f| !message.contains(&format!("{}: measured", f.name))) {
         let needs = f.bar.as_deref().map(|b| format!(" (needs {b})")).unwrap_or_default();
         let _ = writeln!(out, "  {}: {}{needs}", f.name, kit::quantity(f.value, &f.unit));
     }
