@@ -292,7 +292,8 @@ fn watch_regrades_once_per_save_and_never_without_one() {
     let stty = c.join("stty-after.txt");
     let watch = Watch::start(c, "01", &format!("stty -a > {}", stty.display()));
     let screen = watch.wait_for("grade 1 took", Duration::from_secs(600));
-    assert!(screen.contains("not started"), "first grade:\n{screen}");
+    // (On a loaded machine a timing test can time out before it reaches the stub's todo!().)
+    assert!(screen.contains("not started") || screen.contains(" todo"), "first grade:\n{screen}");
 
     // No edit: grading itself reads every kata's files, which must not count as a save.
     std::thread::sleep(Duration::from_secs(idle));
@@ -415,12 +416,14 @@ fn the_projects_tests_read_the_stubs_from_the_course_on_a_solved_checkout() {
     let tests = report["exercises"][0]["tests"].as_array().unwrap();
     assert!(tests.iter().all(|t| t["not_implemented"] == false), "the solved kata was graded: {report:#}");
     assert!(report["score"].as_u64().unwrap() * 2 > report["max_score"].as_u64().unwrap(), "{report:#}");
-    // ...and the stubs, graded as a submission, still fail fast as not implemented.
+    // ...and the stubs, graded as a submission, still fail as not implemented (a timing test
+    // may time out before it reaches the todo!() on a loaded machine; none may pass).
     let sub = stubs.path().to_string_lossy().into_owned();
     let out = grader_in(c).args(["--submission", &sub, "01", "--format", "json"]).output().unwrap();
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["score"], 0, "{report:#}");
     for t in report["exercises"][0]["tests"].as_array().unwrap() {
-        assert_eq!(t["not_implemented"], true, "{t}");
+        assert!(t["not_implemented"] == true || t["timing"] == true, "{t}");
     }
 }
 
