@@ -372,6 +372,12 @@ pub fn course_copy() -> tempfile::TempDir {
             std::fs::copy(&from, &to).expect("copy a file");
         }
     }
+    // The katas' src/ as the course ships them, whatever the student has done in this checkout.
+    let exercises = dir.path().join("exercises");
+    for kata in kata_dirs(&root()) {
+        let _ = std::fs::remove_dir_all(exercises.join(&kata).join("src"));
+    }
+    write_stubs(&root(), &exercises);
     for args in [
         &["init", "-q"][..],
         &["add", "-A"],
@@ -388,4 +394,62 @@ pub fn grader_in(course: &Path) -> assert_cmd::Command {
     let mut cmd = grader();
     cmd.current_dir(course).env("GRADER_COURSE_ROOT", course).env("GRADER_TARGET_DIR", target_dir());
     cmd
+}
+
+/// The katas of the checkout at `course`: the folder names under exercises/ (`01-threads`).
+pub fn kata_dirs(course: &Path) -> Vec<String> {
+    let mut dirs: Vec<String> = std::fs::read_dir(course.join("exercises"))
+        .expect("exercises/")
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn git_out(course: &Path, args: &[&str]) -> String {
+    let out = Command::new("git").args(args).current_dir(course).output().expect("run git");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The commit whose `exercises/KATA/src` is the kata's stub as the course ships it: the last
+/// one that changed its solution or hidden suite (files only the course's authors change), as
+/// `grader reset` finds it. A student's own commits of their work do not move it.
+pub fn stub_commit(course: &Path, kata: &str) -> String {
+    let suite = format!("grader/suites/{kata}.rs");
+    let rev = git_out(course, &["log", "-1", "--format=%H", "--", &format!("solutions/{kata}"), &suite]);
+    let rev = rev.trim();
+    assert!(!rev.is_empty(), "no commit of {} has {kata}", course.display());
+    rev.to_string()
+}
+
+/// Writes every kata's stub `src/` as the course ships it, read from git rather than the
+/// working tree (which holds the student's work), into `into/NN-name/src/`.
+pub fn write_stubs(course: &Path, into: &Path) {
+    for kata in kata_dirs(course) {
+        let rev = stub_commit(course, &kata);
+        let src = format!("exercises/{kata}/src");
+        let listed = git_out(course, &["ls-tree", "-r", "--name-only", &rev, "--", &src]);
+        for file in listed.lines() {
+            let bytes = Command::new("git")
+                .args(["show", &format!("{rev}:{file}")])
+                .current_dir(course)
+                .output()
+                .expect("git show")
+                .stdout;
+            let to = into.join(file.strip_prefix("exercises/").expect("under exercises/"));
+            std::fs::create_dir_all(to.parent().expect("a parent")).expect("create a folder");
+            std::fs::write(&to, bytes).expect("write a stub");
+        }
+    }
+}
+
+/// The stubs of this checkout as the course ships them, in a folder laid out like exercises/
+/// (to grade with `--submission`), whatever state the student's exercises/ is in.
+pub fn pristine_stubs() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_stubs(&root(), dir.path());
+    dir
 }

@@ -38,7 +38,9 @@ fn the_solutions_pass_every_hidden_test() {
 #[test]
 #[serial(grader)]
 fn the_stubs_fail_every_test_fast_as_not_implemented() {
-    let (report, code) = grade_json(&[]);
+    // The stubs as the course ships them: the working tree may hold a student's solutions.
+    let stubs = katas::pristine_stubs();
+    let (report, code) = grade_json(&["--submission", &stubs.path().to_string_lossy()]);
     assert_ne!(code, 0);
     for t in tests_of(&report) {
         assert_eq!(t["status"], "fail", "{}", t);
@@ -122,7 +124,7 @@ fn the_human_report_shows_figures_hints_and_the_next_step() {
     let text = String::from_utf8_lossy(&out.stdout);
     for needle in [
         "✗ 01 threads",
-        "jobs running at once: measured 1 jobs, needs at least 8 jobs",
+        "jobs running at once: measured 1 job, needs at least 8 jobs",
         "hint:",
         "Score 0/2",
         "Next: 01-threads",
@@ -171,7 +173,8 @@ fn grade_json_in(course: &std::path::Path, args: &[&str]) -> (Value, i32) {
 fn a_kata_that_does_not_build_reports_the_same_tests_and_points() {
     // The grader reads a suite's registrations from its source when the kata does not build;
     // they must agree with what the built suite lists (names, order, points), for every kata.
-    let (listed, _) = grade_json(&[]);
+    let stubs = katas::pristine_stubs();
+    let (listed, _) = grade_json(&["--submission", &stubs.path().to_string_lossy()]);
     let dir = tempfile::tempdir().unwrap();
     for ex in listed["exercises"].as_array().unwrap() {
         let src = dir.path().join(ex["dir"].as_str().unwrap()).join("src");

@@ -130,7 +130,8 @@ fn edits_outside_src_are_ignored_and_listed() {
     std::fs::write(checkout.join("grader/suites/01-threads.rs"), "fn main() {}").unwrap();
     std::fs::write(checkout.join("Cargo.toml"), "[workspace]\n").unwrap();
     // Its src is the stub: the real hidden suite must still judge it.
-    katas::copy_tree(&root().join("exercises/01-threads/src"), &ex.join("src"));
+    let stubs = katas::pristine_stubs();
+    katas::copy_tree(&stubs.path().join("01-threads/src"), &ex.join("src"));
     let sub = checkout.to_string_lossy().into_owned();
     let (report, code) = grade_json(&["--submission", &sub, "01"]);
     assert_ne!(code, 0, "the stub must still fail");
@@ -238,6 +239,7 @@ fn a_test_can_write_only_to_its_own_folders_and_cannot_read_private_suites() {
         caught_by: vec![],
         status: None,
         message: None,
+        scratch: None,
         edit: vec![katas::Edit {
             file: "lib.rs".into(),
             find: "let ha = thread::spawn(a);".into(),

@@ -107,6 +107,9 @@ struct Collected {
 fn collect_messages(stdout: impl std::io::Read, target: &str) -> Collected {
     let mut out = Collected::default();
     for message in Message::parse_stream(BufReader::new(stdout)).map_while(Result::ok) {
+        if let Message::CompilerArtifact(a) = &message {
+            crate::progress_bar::compiled(&a.target.name);
+        }
         match message {
             Message::CompilerArtifact(a) if a.target.name == target && a.profile.test => {
                 if let Some(exe) = a.executable {

@@ -25,7 +25,7 @@ pub struct Cli {
 pub enum Command {
     /// Every kata with where you stand, and your score.
     List,
-    /// Hints for the failing tests of a kata, gentlest first.
+    /// The next hint for the failure to fix in a kata: one step per call, gentlest first.
     Hint {
         /// The kata, by number or name.
         exercise: String,
@@ -35,7 +35,7 @@ pub enum Command {
         /// The kata, by number or name.
         exercise: String,
     },
-    /// Re-grade a kata each time one of its files is saved.
+    /// Re-grade a kata once per save of one of its files; q or Ctrl-C quits.
     Watch {
         /// The kata to start with [default: the first one not done].
         exercise: Option<String>,

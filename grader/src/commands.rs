@@ -102,8 +102,55 @@ pub fn grade(opts: &Options, exercise: Option<String>, test: Option<String>) -> 
         println!("{}", welcome(&course));
     }
     let report = run(opts, &course, &req)?;
+    print!("{}", local_edits_warning(opts, &course, &report));
     println!("{}", render(opts, &report));
+    print!("{}", next_after_pass(opts, &course, &report));
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// For a student grading their own checkout (human report): the files outside a graded kata's
+/// `src/` they changed, which this run used but an instructor's grading will not.
+fn local_edits_warning(opts: &Options, course: &Course, report: &Report) -> String {
+    if opts.submission.is_some() || opts.format != Format::Human {
+        return String::new();
+    }
+    let mut out = String::new();
+    for ex in course.exercises.iter().filter(|e| report.exercises.iter().any(|r| r.dir == e.dir())) {
+        let files = reset::edited_outside_src(course, ex);
+        if !files.is_empty() {
+            let files: Vec<String> = files.iter().map(|f| format!("exercises/{}/{f}", ex.dir())).collect();
+            out.push_str(&format!(
+                "{} you changed {} outside src/: {}.\n  Only src/ is graded: these edits will not be graded (your instructor's grader uses the\n  course's own files), so this result may differ from your grade. `git diff` shows the edits.\n\n",
+                style("warning:").yellow().bold(),
+                if files.len() == 1 { "a file" } else { "files" },
+                files.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+/// After a run where everything selected passes (a student's own checkout, human report):
+/// the kata to work on next, from the stored progress of the others.
+fn next_after_pass(opts: &Options, course: &Course, report: &Report) -> String {
+    if opts.submission.is_some() || opts.format != Format::Human || !report.passed() {
+        return String::new();
+    }
+    let dir = course.progress_dir();
+    let next = course.exercises.iter().find(|e| {
+        !report.exercises.iter().any(|r| r.dir == e.dir())
+            && progress::state(progress::load(&dir, e).as_ref()) != progress::State::Done
+    });
+    match next {
+        Some(e) => format!(
+            "{} {}: read exercises/{}/README.md, fill in its src/, then `cargo run -p grader -- {:02}`\n",
+            style("Next kata:").bold(),
+            e.dir(),
+            e.dir(),
+            e.number
+        ),
+        None => format!("{}\n", style("Every kata passes: you have finished the course!").green().bold()),
+    }
 }
 
 fn welcome(course: &Course) -> String {
@@ -141,7 +188,7 @@ pub fn hint(opts: &Options, selector: &str) -> Result<ExitCode> {
             run(opts, &course, &req)?.exercises.remove(0)
         }
     };
-    print!("{}", hint::render(&course, &ex, &last));
+    print!("{}", hint::step(&course, &course.progress_dir(), &ex, &last));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -149,6 +196,8 @@ pub fn reset(opts: &Options, selector: &str) -> Result<ExitCode> {
     let course = course(opts)?;
     let ex = one(&course, selector)?;
     let backup = reset::reset(&course, &ex)?;
+    progress::forget(&course.progress_dir(), &ex)?;
+    hint::forget(&course.progress_dir(), &ex)?;
     println!("{} is back to its stub; your files are in {}", ex.dir(), backup.display());
     Ok(ExitCode::SUCCESS)
 }
@@ -215,7 +264,9 @@ pub fn watch(opts: &Options, selector: Option<&str>) -> Result<ExitCode> {
     watch::watch(&course, &state_dir, first, &|ex| {
         let req = request(opts, &course, Some(ex.dir()), None);
         let report = run(opts, &course, &req)?;
+        print!("{}", local_edits_warning(opts, &course, &report));
         println!("{}", render(opts, &report));
+        print!("{}", next_after_pass(opts, &course, &report));
         Ok(())
     })?;
     Ok(ExitCode::SUCCESS)

@@ -46,22 +46,37 @@ impl Stall {
     /// One sentence a student understands.
     pub fn summary(&self) -> String {
         let n = self.threads.len();
+        // Unnamed threads carry the test binary's name (the first thread's): say so once, with
+        // a count, rather than that name seven times.
+        let main = self.threads.first().map(|t| t.name.clone()).unwrap_or_default();
         let names = |pred: &dyn Fn(&ThreadState) -> bool| {
-            let v: Vec<&str> = self.threads.iter().filter(|t| pred(t)).map(|t| t.name.as_str()).collect();
+            let mut counts: Vec<(String, usize)> = Vec::new();
+            for t in self.threads.iter().filter(|t| pred(t)) {
+                let name = if t.name == main { "unnamed".to_string() } else { t.name.clone() };
+                match counts.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, c)) => *c += 1,
+                    None => counts.push((name, 1)),
+                }
+            }
+            let v: Vec<String> =
+                counts.into_iter().map(|(n, c)| if c == 1 { n } else { format!("{n} ×{c}") }).collect();
             v.join(", ")
         };
+        let threads = |k: usize| kit::quantity(k as f64, "threads");
         match self.kind {
             StallKind::Deadlock => format!(
-                "deadlock: all {n} threads were asleep waiting on a lock, condition variable, channel or join ({})",
+                "deadlock: {} asleep waiting on a lock, condition variable, channel or join ({})",
+                if n == 1 { "the only thread was".to_string() } else { format!("all {} were", threads(n)) },
                 names(&|_| true)
             ),
             StallKind::Busy => format!(
-                "busy loop: {} of {n} threads kept running without finishing ({})",
-                self.threads.iter().filter(|t| t.cpu_ms > 0).count(),
+                "busy loop: {} of {n} kept running without finishing ({})",
+                threads(self.threads.iter().filter(|t| t.cpu_ms > 0).count()),
                 names(&|t| t.cpu_ms > 0)
             ),
             StallKind::Sleeping => format!(
-                "stuck waiting: {n} threads asleep in {}",
+                "stuck waiting: {} asleep in {}",
+                threads(n),
                 self.threads
                     .iter()
                     .map(|t| t.wchan.as_str())

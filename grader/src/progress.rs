@@ -30,6 +30,14 @@ pub fn load(dir: &Path, ex: &Exercise) -> Option<ExerciseReport> {
     serde_json::from_str(&text).ok()
 }
 
+/// Forgets a kata's stored result (after `reset`: the stub is back, the old result is stale).
+pub fn forget(dir: &Path, ex: &Exercise) -> Result<()> {
+    match std::fs::remove_file(dir.join(format!("{}.json", ex.dir()))) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 /// Where a kata stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum State {

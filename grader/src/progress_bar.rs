@@ -2,11 +2,30 @@
 //! terminal; pipes and CI logs stay clean).
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::run::Event;
+
+/// The build's spinner while one runs, for [`compiled`] to update.
+static BUILD: Mutex<Option<(ProgressBar, usize)>> = Mutex::new(None);
+static COMPILED: AtomicUsize = AtomicUsize::new(0);
+
+/// Cargo finished a crate of the build (called by the build stage for each artifact): the
+/// spinner says how many are ready and which came last, so a first, cold build of every
+/// dependency shows it is moving.
+pub fn compiled(name: &str) {
+    let n = COMPILED.fetch_add(1, Ordering::Relaxed) + 1;
+    if let Some((bar, katas)) = BUILD.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+        bar.set_message(format!("{}: {n} crates ready, last {name}", building(*katas)));
+    }
+}
+
+fn building(katas: usize) -> String {
+    format!("building {katas} {} with the hidden tests", if katas == 1 { "kata" } else { "katas" })
+}
 
 pub struct Progress {
     bar: Mutex<Option<ProgressBar>>,
@@ -23,11 +42,18 @@ impl Progress {
         match event {
             Event::Building(n) => {
                 let b = ProgressBar::new_spinner()
-                    .with_message(format!("building {n} kata(s) with the hidden tests"));
+                    .with_style(
+                        ProgressStyle::with_template("{spinner} {wide_msg} {elapsed:>4}")
+                            .expect("a valid template"),
+                    )
+                    .with_message(building(n));
                 b.enable_steady_tick(Duration::from_millis(120));
+                COMPILED.store(0, Ordering::Relaxed);
+                *BUILD.lock().unwrap_or_else(|p| p.into_inner()) = Some((b.clone(), n));
                 *bar = Some(b);
             }
             Event::Running(n) => {
+                BUILD.lock().unwrap_or_else(|p| p.into_inner()).take();
                 if let Some(b) = bar.take() {
                     b.finish_and_clear();
                 }
@@ -47,6 +73,7 @@ impl Progress {
     }
 
     pub fn clear(&self) {
+        BUILD.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(b) = self.bar.lock().expect("progress bar").take() {
             b.finish_and_clear();
         }

@@ -18,7 +18,7 @@ fn main() {
         test!(execute_runs_every_job).hint("every job pushed by execute must be taken and run by a worker"),
         test!(exactly_n_workers)
             .points(3)
-            .hint("start exactly n threads in new() and run every job on one of them: no thread per job, no job on the caller's thread"),
+            .hint("start exactly n threads in new() and run every job on one of them (no thread per job, no job on the caller's thread); if n_jobs_run_at_once fails too, a worker holds the queue's lock while it runs its job"),
         test!(n_jobs_run_at_once)
             .points(2)
             .hint("n workers should run n jobs at the same time: release the queue's lock before running a job"),
@@ -28,14 +28,14 @@ fn main() {
             .hint("run the job under std::panic::catch_unwind and send Err(JobPanicked) with the payload's &str or String"),
         test!(map_keeps_input_order)
             .points(2)
-            .hint("submit every item first, keep the handles in item order, then join them in that order"),
+            .hint("submit every item first, keep the handles in item order, then join them in that order; if n_jobs_run_at_once fails too, a worker holds the queue's lock while it runs its job"),
         test!(drop_runs_every_queued_job)
             .points(3)
             .hint("on drop, let the workers empty the queue before they leave, and join them"),
         test!(drop_joins_the_workers).hint("Drop must join every worker thread before it returns"),
         test!(survives_a_panic_storm)
             .points(3)
-            .hint("a worker must catch the panic of any job it runs (catch_unwind), or the pool shrinks"),
+            .hint("a worker must catch the panic of any job it runs (catch_unwind), or the pool shrinks; if n_jobs_run_at_once fails too, a worker holds the queue's lock while it runs its job"),
         test!(new_refuses_0_workers).hint("ThreadPool::new(0) must panic (assert!(workers > 0)): a pool without workers never runs a job"),
         test!(execute_returns_while_every_worker_is_busy)
             .points(2)

@@ -38,11 +38,7 @@ pub fn figure(name: &str, value: f64, unit: &str) {
 pub fn at_least(name: &str, value: f64, bar: f64, unit: &str) {
     record(name, value, unit, Some(format!(">= {}", format_number(bar))));
     if value < bar {
-        panic!(
-            "{name}: measured {} {unit}, needs at least {} {unit}",
-            format_number(value),
-            format_number(bar)
-        );
+        panic!("{name}: measured {}, needs at least {}", quantity(value, unit), quantity(bar, unit));
     }
 }
 
@@ -50,11 +46,7 @@ pub fn at_least(name: &str, value: f64, bar: f64, unit: &str) {
 pub fn at_most(name: &str, value: f64, bar: f64, unit: &str) {
     record(name, value, unit, Some(format!("<= {}", format_number(bar))));
     if value > bar {
-        panic!(
-            "{name}: measured {} {unit}, at most {} {unit} allowed",
-            format_number(value),
-            format_number(bar)
-        );
+        panic!("{name}: measured {}, at most {} allowed", quantity(value, unit), quantity(bar, unit));
     }
 }
 
@@ -82,6 +74,23 @@ pub fn format_number(v: f64) -> String {
     }
 }
 
+/// A number with its unit, the unit in the singular for exactly one ("1 job", "2 jobs",
+/// "1 process"); symbols ("s", "ms", "x", "%") never change.
+pub fn quantity(value: f64, unit: &str) -> String {
+    let number = format_number(value);
+    if unit.is_empty() {
+        return number;
+    }
+    if number != "1" || unit.len() <= 2 || !unit.ends_with('s') || !unit.chars().all(char::is_alphabetic) {
+        return format!("{number} {unit}");
+    }
+    let one = ["sses", "ches", "shes", "xes"]
+        .iter()
+        .find(|end| unit.ends_with(*end))
+        .map_or(&unit[..unit.len() - 1], |_| &unit[..unit.len() - 2]);
+    format!("{number} {one}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,11 +103,29 @@ mod tests {
     }
 
     #[test]
+    fn units_agree_with_their_number() {
+        assert_eq!(quantity(1.0, "jobs"), "1 job");
+        assert_eq!(quantity(2.0, "jobs"), "2 jobs");
+        assert_eq!(quantity(1.0, "processes"), "1 process");
+        assert_eq!(quantity(1.0, "threads"), "1 thread");
+        assert_eq!(quantity(1.0, "s"), "1 s");
+        assert_eq!(quantity(1.0, "x"), "1 x");
+        assert_eq!(quantity(1.5, "jobs"), "1.50 jobs");
+        assert_eq!(quantity(0.0, "jobs"), "0 jobs");
+        assert_eq!(quantity(3.0, ""), "3");
+    }
+
+    #[test]
     fn a_failing_check_names_value_and_bar() {
         let err = std::panic::catch_unwind(|| at_most("peak in flight", 7.0, 4.0, "jobs"))
             .expect_err("7 > 4 must fail");
         let text = crate::harness::payload_text(&*err);
         assert_eq!(text, "peak in flight: measured 7 jobs, at most 4 jobs allowed");
+        let err = std::panic::catch_unwind(|| at_least("jobs at once", 1.0, 2.0, "jobs")).expect_err("1 < 2");
+        assert_eq!(
+            crate::harness::payload_text(&*err),
+            "jobs at once: measured 1 job, needs at least 2 jobs"
+        );
         let figures = take_figures();
         assert!(figures.iter().any(|f| f.name == "peak in flight" && f.bar.as_deref() == Some("<= 4")));
     }

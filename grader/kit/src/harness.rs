@@ -59,8 +59,36 @@ impl Test {
     }
 }
 
-/// Panic messages seen in any thread while the body ran, first one first.
-static PANICS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// A panic seen in some thread while the body ran.
+struct Panic {
+    message: String,
+    thread: String,
+    /// Where it happened, when that is the kata's own code (`exercises/NN-name/src/...:LINE`).
+    student: Option<String>,
+}
+
+impl Panic {
+    fn text(&self) -> String {
+        format!("{} (in thread {})", self.message, self.thread)
+    }
+}
+
+/// Panics seen in any thread while the body ran, first one first.
+static PANICS: Mutex<Vec<Panic>> = Mutex::new(Vec::new());
+
+/// Where a panic happened, as the student knows the file: the kata's own code, built from a
+/// staged copy (`katas-0/01-threads/src/lib.rs`) or from the checkout, is
+/// `exercises/01-threads/src/lib.rs:LINE`. `None` for the kit, the hidden suite and the
+/// standard library, which are not the student's to open.
+pub fn student_location(file: &str, line: u32) -> Option<String> {
+    let parts: Vec<&str> = file.split(['/', '\\']).collect();
+    (0..parts.len().saturating_sub(3)).find_map(|i| {
+        let root = parts[i];
+        let staged = root.strip_prefix("katas-").is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()));
+        (parts[i + 2] == "src" && (staged || root == "exercises" || root == "solutions"))
+            .then(|| format!("exercises/{}:{line}", parts[i + 1..].join("/")))
+    })
+}
 
 /// The entry point of a suite binary: dispatches on the command line.
 pub fn suite(tests: &[Test]) {
@@ -109,13 +137,12 @@ fn install_hook() {
             return;
         }
         let thread = std::thread::current();
-        let name = thread.name().unwrap_or("unnamed thread");
-        let message = payload_text(info.payload());
-        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line()));
-        PANICS
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(format!("{message} (in {name}{})", place.unwrap_or_default()));
+        let panic = Panic {
+            message: payload_text(info.payload()),
+            thread: thread.name().unwrap_or("unnamed").to_string(),
+            student: info.location().and_then(|l| student_location(l.file(), l.line())),
+        };
+        PANICS.lock().unwrap_or_else(|p| p.into_inner()).push(panic);
         default(info);
     }));
 }
@@ -127,7 +154,7 @@ pub fn run_body(test: &Test) -> BodyResult {
     let outcome = panic::catch_unwind(AssertUnwindSafe(test.body));
     let panics = std::mem::take(&mut *PANICS.lock().unwrap_or_else(|p| p.into_inner()));
     let figures = take_figures();
-    let not_implemented = panics.iter().any(|p| is_todo(p));
+    let not_implemented = panics.iter().any(|p| is_todo(&p.message));
     let (status, message) = match outcome {
         Ok(()) => (BodyStatus::Pass, None),
         Err(payload) => match payload.downcast_ref::<Skip>() {
@@ -146,15 +173,28 @@ pub fn run_body(test: &Test) -> BodyResult {
     }
 }
 
-/// The body's own panic, preceded by the first panic elsewhere when that one came first.
-fn failure_message(panics: &[String], payload: &(dyn Any + Send)) -> String {
+/// What failed, for the student. A panic in the kata's own code (not a `todo!()`) comes first,
+/// with its place in their file: whatever the test then concluded follows from it. Otherwise
+/// the body's own panic, preceded by the first panic elsewhere when that one came first.
+fn failure_message(panics: &[Panic], payload: &(dyn Any + Send)) -> String {
     let own = payload_text(payload);
+    if let Some(p) = panics.iter().find(|p| p.student.is_some() && !is_todo(&p.message)) {
+        let place = p.student.as_deref().unwrap_or_default();
+        let mut text = format!("{STUDENT_PANIC} at {place}: {}", p.text());
+        if p.message != own {
+            text.push_str(&format!("\n  and then the test failed: {own}"));
+        }
+        return text;
+    }
     match panics.first() {
-        Some(first) if !first.starts_with(&own) => format!("{own}\n  first panic: {first}"),
-        Some(first) => first.clone(),
-        None => own,
+        Some(first) if first.message != own => format!("{own}\n  first panic: {}", first.text()),
+        _ => own,
     }
 }
+
+/// How a failure message starts when the kata's own code panicked; the report then leads with
+/// that place rather than with the test's hint.
+pub const STUDENT_PANIC: &str = "your code panicked";
 
 fn is_todo(message: &str) -> bool {
     message.starts_with("not yet implemented") || message.starts_with("not implemented")
@@ -195,5 +235,52 @@ fn run_all(tests: &[Test]) {
     println!("{} passed, {failed} failed", tests.len() - failed);
     if failed > 0 {
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn student_locations_point_into_exercises() {
+        assert_eq!(
+            student_location("katas-0/01-threads/src/lib.rs", 57).as_deref(),
+            Some("exercises/01-threads/src/lib.rs:57")
+        );
+        assert_eq!(
+            student_location("/x/target/grader/stage/katas-12/04-thread-pool/src/pool/mod.rs", 3).as_deref(),
+            Some("exercises/04-thread-pool/src/pool/mod.rs:3")
+        );
+        assert_eq!(
+            student_location("exercises/01-threads/src/lib.rs", 9).as_deref(),
+            Some("exercises/01-threads/src/lib.rs:9")
+        );
+        assert_eq!(student_location("katas-0/01-threads/tests/hidden.rs", 184), None);
+        assert_eq!(student_location("/work/main/grader/kit/src/check.rs", 37), None);
+        assert_eq!(student_location("/rustc/abc/library/core/src/ops/arith.rs", 1), None);
+    }
+
+    #[test]
+    fn a_panic_in_the_students_code_comes_first_with_its_place() {
+        // failure_message alone: run_body would take figures other kit tests record meanwhile.
+        let panics = [
+            Panic { message: "job 3 refused".into(), thread: "main".into(), student: None },
+            Panic {
+                message: "attempt to add with overflow".into(),
+                thread: "unnamed".into(),
+                student: Some("exercises/01-threads/src/lib.rs:57".into()),
+            },
+        ];
+        let payload: Box<dyn Any + Send> = Box::new("the job failed");
+        let message = failure_message(&panics, &*payload);
+        assert!(
+            message.starts_with(
+                "your code panicked at exercises/01-threads/src/lib.rs:57: attempt to add with overflow"
+            ),
+            "{message}"
+        );
+        assert!(message.contains("and then the test failed: the job failed"), "{message}");
+        assert!(!message.contains("harness.rs"), "no kit location: {message}");
     }
 }

@@ -15,7 +15,7 @@ pub mod protocol;
 pub mod reaper;
 mod scratch;
 
-pub use check::{at_least, at_most, figure, format_number, skip, unmeasured};
+pub use check::{at_least, at_most, figure, format_number, quantity, skip, unmeasured};
 pub use cpu::{CpuMeter, CpuSpan, cores, spin_for};
 pub use deadline::within;
 pub use gauge::{Gauge, GaugeGuard};

@@ -56,7 +56,7 @@ fn exercise(out: &mut String, ex: &ExerciseReport, opts: &Options) {
             .and_then(|t| t.message.as_deref())
             .unwrap_or("not run: the kata does not compile");
         let _ = writeln!(out, "    {}", style(format!("{why}; none of its tests ran")).red());
-        let diag = ex.diagnostics.as_deref().unwrap_or("");
+        let diag = student_paths(ex.diagnostics.as_deref().unwrap_or(""));
         let lines: Vec<&str> = diag.lines().collect();
         for line in lines.iter().take(DIAGNOSTIC_LINES) {
             let _ = writeln!(out, "    {line}");
@@ -108,7 +108,7 @@ fn test(out: &mut String, t: &TestReport, opts: &Options) {
         return;
     }
     if let Some(msg) = &t.message {
-        for line in msg.lines() {
+        for line in student_paths(msg).lines() {
             let _ = writeln!(out, "      {line}");
         }
     }
@@ -116,14 +116,22 @@ fn test(out: &mut String, t: &TestReport, opts: &Options) {
     if !t.leaked.is_empty() {
         let _ = writeln!(out, "      left running (killed by the grader): {}", t.leaked.join(", "));
     }
-    if !t.hint.is_empty() && !t.counts_as_pass() && !t.not_implemented {
+    // A test's hint is written for the failure the test looks for; when the student's code
+    // panicked, the panic is the thing to fix first.
+    if panicked_in_student_code(t) {
+        let _ = writeln!(
+            out,
+            "      {} fix that panic first (the place above is in your code); this test's own hint fits only once it is gone",
+            style("hint:").cyan().bold()
+        );
+    } else if !t.hint.is_empty() && !t.counts_as_pass() && !t.not_implemented {
         let _ = writeln!(out, "      {} {}", style("hint:").cyan().bold(), t.hint);
     }
     if opts.verbose {
         for (name, text) in [("stdout", &t.stdout), ("stderr", &t.stderr)] {
             if !text.trim().is_empty() {
                 let _ = writeln!(out, "      --- {name} ---");
-                for line in text.lines() {
+                for line in student_paths(text).lines() {
                     let _ = writeln!(out, "      {line}");
                 }
             }
@@ -132,9 +140,14 @@ fn test(out: &mut String, t: &TestReport, opts: &Options) {
 }
 
 /// The test's measured figures as a small table; figures sharing a unit get bars to compare.
+/// A failing check's message already states its figure against the bar; the table shows the
+/// others.
 fn figures(out: &mut String, t: &TestReport) {
-    let width = t.figures.iter().map(|f| f.name.chars().count()).max().unwrap_or(0);
-    for f in &t.figures {
+    let message = t.message.as_deref().unwrap_or("");
+    let shown: Vec<_> =
+        t.figures.iter().filter(|f| !message.contains(&format!("{}: measured", f.name))).collect();
+    let width = shown.iter().map(|f| f.name.chars().count()).max().unwrap_or(0);
+    for f in shown {
         let same_unit: Vec<f64> = t.figures.iter().filter(|g| g.unit == f.unit).map(|g| g.value).collect();
         let top = same_unit.iter().cloned().fold(0.0_f64, f64::max);
         let bar = if same_unit.len() > 1 && top > 0.0 && !f.unit.is_empty() {
@@ -145,11 +158,10 @@ fn figures(out: &mut String, t: &TestReport) {
         let needs = f.bar.as_deref().map(|b| format!("  (needs {b})")).unwrap_or_default();
         let _ = writeln!(
             out,
-            "      {:<width$}  {}{} {}{}",
+            "      {:<width$}  {}{}{}",
             f.name,
             style(bar).cyan(),
-            kit::format_number(f.value),
-            f.unit,
+            kit::quantity(f.value, &f.unit),
             style(needs).dim()
         );
     }
@@ -174,6 +186,48 @@ fn unmeasured_notice(out: &mut String, report: &Report) {
         .yellow()
         .bold()
     );
+}
+
+/// Whether the failure is a panic in the kata's own code (the kit says so first).
+pub fn panicked_in_student_code(t: &TestReport) -> bool {
+    t.message.as_deref().is_some_and(|m| m.starts_with(kit::harness::STUDENT_PANIC))
+}
+
+/// `text` with the staged copies' paths (`katas-0/01-threads/src/lib.rs`, absolute or not)
+/// written as the student's own files (`exercises/01-threads/src/lib.rs`), so a terminal or an
+/// editor opens the right file.
+pub fn student_paths(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("katas-") {
+        let after = &rest[at + "katas-".len()..];
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        if digits == 0 || !after[digits..].starts_with('/') {
+            out.push_str(&rest[..at + "katas-".len()]);
+            rest = after;
+            continue;
+        }
+        // The path token started at the last space, quote, bracket or '=' before it.
+        let start = rest[..at].rfind([' ', '\t', '\n', '\'', '"', '(', '[', '=', '`']).map_or(0, |i| i + 1);
+        out.push_str(&rest[..start]);
+        rest = &after[digits + 1..];
+        // The kata's own files are under exercises/; its staged hidden suites are copies of
+        // grader/suites/NN-name.rs and NN-name.loom.rs.
+        let kata_len = rest.find('/').unwrap_or(0);
+        let (kata, tail) = rest.split_at(kata_len);
+        let suite = [("/tests/hidden.rs", ""), ("/tests/loom.rs", ".loom")]
+            .into_iter()
+            .find(|(staged, _)| tail.starts_with(staged));
+        match suite {
+            Some((staged, suffix)) if kata_len > 0 => {
+                out.push_str(&format!("grader/suites/{kata}{suffix}.rs"));
+                rest = &tail[staged.len()..];
+            }
+            _ => out.push_str("exercises/"),
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn summary(out: &mut String, report: &Report) {
@@ -204,5 +258,32 @@ fn summary(out: &mut String, report: &Report) {
         None => {
             let _ = writeln!(out, "{}", style("Everything selected passes.").green().bold());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staged_paths_become_the_students_files() {
+        assert_eq!(
+            student_paths("panicked at katas-0/01-threads/src/lib.rs:57:9:\nattempt to add"),
+            "panicked at exercises/01-threads/src/lib.rs:57:9:\nattempt to add"
+        );
+        assert_eq!(
+            student_paths(
+                "at /w/target/grader/stage/katas-3/04-thread-pool/src/lib.rs:1 and (katas-1/02-x/src/a.rs:2)"
+            ),
+            "at exercises/04-thread-pool/src/lib.rs:1 and (exercises/02-x/src/a.rs:2)"
+        );
+        assert_eq!(
+            student_paths("panicked at katas-0/01-threads/tests/hidden.rs:184:21"),
+            "panicked at grader/suites/01-threads.rs:184:21"
+        );
+        assert_eq!(
+            student_paths("the katas-folder, katas-x/ and katas-"),
+            "the katas-folder, katas-x/ and katas-"
+        );
     }
 }
