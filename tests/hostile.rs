@@ -245,7 +245,6 @@ fn a_test_can_write_only_to_its_own_folders_and_cannot_read_private_suites() {
             find: "let ha = thread::spawn(a);".into(),
             replace: TAMPER.into(),
         }],
-        scratch: None,
         exercise: "01-threads".into(),
     };
     write_wrong(&tamper, dir.path());
