@@ -364,8 +364,14 @@ fn every_philosopher_eats() {
         let meals = 300;
         let counts: Vec<AtomicUsize> = (0..n).map(|_| AtomicUsize::new(0)).collect();
         let eaten = dine(n, meals, |i| {
-            counts[i].fetch_add(1, SeqCst);
-            pause();
+            // Now and then a long meal: meanwhile every other philosopher takes whatever first
+            // fork is free and waits for the second, which is when a circle of waits can close.
+            // A bounded meal, so a correct order only takes a little longer.
+            if counts[i].fetch_add(1, SeqCst) % 16 == 0 {
+                thread::sleep(Duration::from_millis(1));
+            } else {
+                pause();
+            }
         });
         let seen: Vec<usize> = counts.iter().map(|c| c.load(SeqCst)).collect();
         assert_eq!(seen, vec![meals; n], "eat(i) calls per philosopher, {n} at the table");
