@@ -235,7 +235,11 @@ pub fn run(root: &Path, args: &[String]) -> i32 {
                                 t.not_passed += 1;
                                 t.designs.entry(e.design.clone()).or_default().0 += 1;
                                 if t.first.is_none() {
-                                    let msg = test["message"].as_str().unwrap_or("").replace('|', "/");
+                                    let msg = test["message"]
+                                        .as_str()
+                                        .unwrap_or("")
+                                        .replace('|', "/")
+                                        .replace('\n', " ");
                                     let msg: String = msg.chars().take(160).collect();
                                     t.first = Some(format!("{}: {status}: {msg}", e.design));
                                 }
