@@ -1,8 +1,11 @@
 //! `cargo run --release -p bench [-- grader|solutions]`: measures, prints the tables and
 //! writes them to docs/benchmarks.md with the machine they came from.
+//! `cargo run --release -p bench -- mutants [--kata NN] [--limit N]`: the mutation run, written
+//! to docs/mutants.md (see src/mutants/).
 
 mod grader;
 mod machine;
+mod mutants;
 mod solutions;
 mod table;
 
@@ -13,6 +16,11 @@ fn main() {
     solutions::worker_guard();
     let which = std::env::args().nth(1).unwrap_or_else(|| "all".into());
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("bench/ has a parent").to_path_buf();
+    if which == "mutants" {
+        let args: Vec<String> = std::env::args().skip(2).collect();
+        mutants::run(&root, &args);
+        return;
+    }
     let mut sections = vec![machine::describe()];
     if which == "all" || which == "grader" {
         sections.push(grader::run(&root));
