@@ -231,21 +231,31 @@ fn classify(exercise: Option<&Value>, flaky: &[String]) -> (Outcome, Vec<String>
     (Outcome::Missed, vec![], unmeasured, test_secs)
 }
 
-/// The equivalents file: kata -> mutant key -> the reason a person gave.
-fn equivalents(root: &Path) -> BTreeMap<(String, String), String> {
+/// Judgements from bench/mutants-equivalent.toml: (kata, mutant key) -> the reason a person gave,
+/// for the `[[equivalent]]` entries (`which = "equivalent"`) or the `[[gap]]` ones (`"gap"`: a
+/// real miss, with the promise the suites do not check).
+fn judged(root: &Path, which: &str, field_name: &str) -> BTreeMap<(String, String), String> {
     let path = root.join("bench/mutants-equivalent.toml");
     let Ok(text) = std::fs::read_to_string(&path) else { return BTreeMap::new() };
     let table: toml::Table = text.parse().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     table
-        .get("equivalent")
+        .get(which)
         .and_then(|e| e.as_array())
         .into_iter()
         .flatten()
         .filter_map(|e| {
             let field = |k: &str| e.get(k).and_then(toml::Value::as_str).map(str::to_string);
-            Some(((field("kata")?, field("mutant")?), field("reason")?))
+            Some(((field("kata")?, field("mutant")?), field(field_name)?))
         })
         .collect()
+}
+
+fn equivalents(root: &Path) -> BTreeMap<(String, String), String> {
+    judged(root, "equivalent", "reason")
+}
+
+pub fn gaps(root: &Path) -> BTreeMap<(String, String), String> {
+    judged(root, "gap", "promise")
 }
 
 fn now() -> String {

@@ -52,6 +52,7 @@ fn count(mutants: &[Value], outcome: &str) -> usize {
 /// Rewrites docs/mutants.md from the results in `results_dir`.
 pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, String), String>) {
     let sizes: BTreeMap<String, usize> = super::course_sizes(root).into_iter().collect();
+    let gaps = super::gaps(root);
     let mut table = String::from(
         "| kata | generated | graded | not compiling | caught | timeout | missed | equivalent | score | \
          time (s) | s / mutant |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
@@ -81,14 +82,18 @@ pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, Str
                 seen.push((kata.clone(), key.clone()));
                 if m["outcome"] == "missed" {
                     m["outcome"] = "equivalent".into();
-                    let _ = writeln!(equivalent_list, "- {kata} `{key}`: {reason}");
+                    let _ = writeln!(equivalent_list, "- {kata} {key}: {reason}");
                 }
             }
             if m["outcome"] == "missed" {
                 let unmeasured = m["unmeasured"].as_u64().unwrap_or(0);
-                let note =
+                let mut note =
                     if unmeasured > 0 { format!(" ({unmeasured} tests unmeasured)") } else { String::new() };
-                let _ = writeln!(missed_list, "- {kata} `{key}` [{}]{note}", m["op"].as_str().unwrap_or(""));
+                if let Some(promise) = gaps.get(&(kata.clone(), key.clone())) {
+                    seen.push((kata.clone(), key.clone()));
+                    let _ = write!(note, ". **Gap**: {promise}");
+                }
+                let _ = writeln!(missed_list, "- {kata} {key} [{}]{note}", m["op"].as_str().unwrap_or(""));
             }
         }
         let secs: f64 = mutants
@@ -147,8 +152,9 @@ pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, Str
         sizes.keys().filter(|k| !results_dir.join(format!("{k}.json")).exists()).collect();
     let stale: Vec<String> = equivalent
         .keys()
+        .chain(gaps.keys())
         .filter(|k| !seen.contains(k))
-        .map(|(kata, key)| format!("- {kata} `{key}`"))
+        .map(|(kata, key)| format!("- {kata} {key}"))
         .collect();
     dates.sort();
     let mut out = format!("# Mutation run\n\n{INTRO}\n## Results\n\n");
@@ -173,7 +179,8 @@ pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, Str
     let _ = writeln!(
         out,
         "## Missed mutants\n\nEach is a change the hidden suites did not notice: judge it equivalent (add it \
-         to bench/mutants-equivalent.toml with a reason) or add a test for the promise it breaks.\n\n{}",
+         to bench/mutants-equivalent.toml with a reason) or add a test for the promise it breaks (a `[[gap]]` \
+         entry there names the promise until the test exists).\n\n{}",
         if missed_list.is_empty() { "None.\n" } else { &missed_list }
     );
     let _ = writeln!(
@@ -184,7 +191,7 @@ pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, Str
     if !stale.is_empty() {
         let _ = writeln!(
             out,
-            "## Equivalents not matched by a graded mutant\n\nThe reference changed or the kata was not graded; \
+            "## Judgements not matched by a graded mutant\n\nThe reference changed or the kata was not graded; \
              judge these again.\n\n{}\n",
             stale.join("\n")
         );
