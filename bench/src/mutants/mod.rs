@@ -116,11 +116,22 @@ pub fn generate(root: &Path, kata: &str, given: &[String], limit: Option<usize>)
     let mut all = Vec::new();
     for file in files.iter().filter(|f| !given.contains(f)) {
         let text = std::fs::read_to_string(dir.join(file)).expect("read a reference file");
+        let stub = std::fs::read_to_string(root.join("exercises").join(kata).join(file)).ok();
         let lines: Vec<usize> =
             text.char_indices().filter(|&(_, c)| c == '\n').map(|(i, _)| i).collect::<Vec<_>>();
-        for edit in operators::mutants(&text) {
+        for edit in operators::mutants(&text, stub.as_deref()) {
             let line = lines.partition_point(|&nl| nl < edit.start) + 1;
             all.push(Mutant { kata: kata.to_string(), file: file.clone(), line, edit });
+        }
+    }
+    // Two edits can read the same (both orderings of one compare_exchange): number the later ones
+    // so every mutant has its own key.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for m in &mut all {
+        let n = seen.entry(m.key()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            m.edit.what = format!("{} (#{n})", m.edit.what);
         }
     }
     let generated = all.len();
@@ -370,9 +381,15 @@ pub fn run(root: &Path, args: &[String]) {
     report::write(root, &results_dir, &equivalent);
 }
 
-/// The list of every mutant of the course, for the doc's projection.
-pub fn course_sizes(root: &Path) -> Vec<(String, usize)> {
-    course(root).iter().map(|(kata, given)| (kata.clone(), generate(root, kata, given, None).0)).collect()
+/// Every kata of the course with the keys of all its mutants, for the doc: results of mutants no
+/// longer generated (the reference or the stub changed) are left out of the tables.
+pub fn course_mutants(root: &Path) -> Vec<(String, std::collections::BTreeSet<String>)> {
+    course(root)
+        .iter()
+        .map(|(kata, given)| {
+            (kata.clone(), generate(root, kata, given, None).1.iter().map(Mutant::key).collect())
+        })
+        .collect()
 }
 
 pub fn results_files(dir: &Path) -> Vec<PathBuf> {

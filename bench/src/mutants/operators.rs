@@ -23,8 +23,10 @@ impl Edit {
     }
 }
 
-/// Every mutant of `text`, sorted by position, then operator, then replacement.
-pub fn mutants(text: &str) -> Vec<Edit> {
+/// Every mutant of `text`, sorted by position, then operator, then replacement. A mutant inside
+/// a function that `stub` (the student's starting file) already has word for word is left out:
+/// that code is given to the student, not written by them, and the suites need not grade it.
+pub fn mutants(text: &str, stub: Option<&str>) -> Vec<Edit> {
     let src = Source::new(text);
     let mut all = Vec::new();
     orderings(&src, &mut all);
@@ -36,6 +38,13 @@ pub fn mutants(text: &str) -> Vec<Edit> {
     trivial_bodies(&src, &mut all);
     all.sort_by(|a, b| (a.start, a.end, a.op, &a.replacement).cmp(&(b.start, b.end, b.op, &b.replacement)));
     all.dedup_by(|a, b| a.start == b.start && a.end == b.end && a.replacement == b.replacement);
+    if let Some(stub) = stub {
+        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let stub = words(stub);
+        all.retain(|m| {
+            enclosing_fn(&src, m.start).is_none_or(|(a, b)| !stub.contains(&words(&src.text[a..b])))
+        });
+    }
     all
 }
 
@@ -329,26 +338,42 @@ fn swaps_around_locks(src: &Source, out: &mut Vec<Edit>) {
     }
 }
 
+/// The body of the function whose `fn` keyword is at `at`: the byte of its `{` and of its `}`.
+/// None for a declaration without a body.
+fn fn_body(src: &Source, at: usize) -> Option<(usize, usize)> {
+    let bytes = src.text.as_bytes();
+    // The signature runs to the body's `{` (or a `;` for a declaration without a body).
+    let mut depth = 0i32;
+    let mut j = at;
+    let open = loop {
+        match src.code_byte(j) {
+            None if j >= bytes.len() => return None,
+            Some(b'(' | b'[' | b'<') => depth += 1,
+            Some(b')' | b']') => depth -= 1,
+            Some(b'>') if bytes[j - 1] != b'-' => depth -= 1,
+            Some(b'{') if depth == 0 => break j,
+            Some(b';') if depth == 0 => return None,
+            _ => {}
+        }
+        j += 1;
+    };
+    Some((open, matching_brace(src, open)?))
+}
+
+/// The innermost function around byte `pos`, from its `fn` keyword (or the attributes and `pub`
+/// on its line) to its closing brace.
+pub fn enclosing_fn(src: &Source, pos: usize) -> Option<(usize, usize)> {
+    src.find_word("fn")
+        .into_iter()
+        .filter_map(|at| fn_body(src, at).map(|(_, close)| (at, close + 1)))
+        .filter(|&(at, end)| at <= pos && pos < end)
+        .max_by_key(|&(at, _)| at)
+}
+
 /// A function body that returns a value becomes a trivial value of its type.
 fn trivial_bodies(src: &Source, out: &mut Vec<Edit>) {
-    let bytes = src.text.as_bytes();
     for at in src.find_word("fn") {
-        // The signature runs to the body's `{` (or a `;` for a declaration without a body).
-        let mut depth = 0i32;
-        let mut j = at;
-        let open = loop {
-            match src.code_byte(j) {
-                None if j >= bytes.len() => break None,
-                Some(b'(' | b'[' | b'<') => depth += 1,
-                Some(b')' | b']') => depth -= 1,
-                Some(b'>') if bytes[j - 1] != b'-' => depth -= 1,
-                Some(b'{') if depth == 0 => break Some(j),
-                Some(b';') if depth == 0 => break None,
-                _ => {}
-            }
-            j += 1;
-        };
-        let Some(open) = open else { continue };
+        let Some((open, close)) = fn_body(src, at) else { continue };
         let signature = &src.text[at..open];
         let name: String = signature[3..].bytes().take_while(|&b| is_ident(b)).map(char::from).collect();
         let Some(arrow) = signature.find(" -> ") else { continue };
@@ -357,7 +382,6 @@ fn trivial_bodies(src: &Source, out: &mut Vec<Edit>) {
         if values.is_empty() || name.is_empty() || name == "main" {
             continue;
         }
-        let Some(close) = matching_brace(src, open) else { continue };
         for v in values {
             out.push(Edit {
                 op: "trivial-body",
@@ -431,7 +455,23 @@ mod tests {
     use super::*;
 
     fn by(op: &str, text: &str) -> Vec<String> {
-        mutants(text).into_iter().filter(|m| m.op == op).map(|m| m.apply(text)).collect()
+        mutants(text, None).into_iter().filter(|m| m.op == op).map(|m| m.apply(text)).collect()
+    }
+
+    #[test]
+    fn functions_the_stub_gives_whole_are_not_mutated() {
+        let reference = "fn given() -> u64 {\n    a + 1\n}\nfn task() -> u64 {\n    b + 1\n}\n";
+        let stub = "fn given() -> u64 {\n        a + 1\n}\nfn task() -> u64 {\n    todo!()\n}\n";
+        let kept: Vec<String> = mutants(reference, Some(stub)).into_iter().map(|m| m.what).collect();
+        assert_eq!(
+            kept,
+            [
+                "body of `fn task` -> `0`",
+                "body of `fn task` -> `1`",
+                "`1` -> `0` in `b + 1`",
+                "`1` -> `2` in `b + 1`"
+            ]
+        );
     }
 
     #[test]

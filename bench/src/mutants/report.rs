@@ -51,7 +51,9 @@ fn count(mutants: &[Value], outcome: &str) -> usize {
 
 /// Rewrites docs/mutants.md from the results in `results_dir`.
 pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, String), String>) {
-    let sizes: BTreeMap<String, usize> = super::course_sizes(root).into_iter().collect();
+    let current: BTreeMap<String, std::collections::BTreeSet<String>> =
+        super::course_mutants(root).into_iter().collect();
+    let sizes: BTreeMap<String, usize> = current.iter().map(|(k, v)| (k.clone(), v.len())).collect();
     let gaps = super::gaps(root);
     let mut table = String::from(
         "| kata | generated | graded | not compiling | caught | timeout | missed | equivalent | score | \
@@ -66,10 +68,24 @@ pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, Str
         let Ok(text) = std::fs::read_to_string(&file) else { continue };
         let Ok(doc) = serde_json::from_str::<Value>(&text) else { continue };
         let kata = doc["kata"].as_str().unwrap_or("").to_string();
-        let mut mutants = doc["mutants"].as_array().cloned().unwrap_or_default();
-        if !sizes.contains_key(&kata) {
-            continue;
-        }
+        let Some(keys) = current.get(&kata) else { continue };
+        let key_of = |m: &Value| {
+            format!(
+                "{}:{}: {}",
+                m["file"].as_str().unwrap_or(""),
+                m["line"],
+                m["what"].as_str().unwrap_or("")
+            )
+        };
+        let mut seen_here = std::collections::BTreeSet::new();
+        let mut mutants: Vec<Value> = doc["mutants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| keys.contains(&key_of(m)))
+            .filter(|m| seen_here.insert(key_of(m)))
+            .cloned()
+            .collect();
         dates.push(doc["finished_at"].as_str().unwrap_or("").to_string());
         for m in &mut mutants {
             let key = format!(
@@ -108,13 +124,13 @@ pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, Str
         } else {
             "-".into()
         };
-        let planned = doc["planned"].as_u64().unwrap_or(0) as usize;
+        let planned = (doc["planned"].as_u64().unwrap_or(0) as usize).min(keys.len());
         let graded_cell =
             if graded < planned { format!("{graded} of {planned} planned") } else { graded.to_string() };
         let _ = writeln!(
             table,
             "| {kata} | {} | {graded_cell} | {} | {} | {} | {} | {} | {score} | {secs:.0} | {:.1} |",
-            doc["generated"],
+            keys.len(),
             c[0],
             c[1],
             c[2],
@@ -124,7 +140,7 @@ pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, Str
         );
         total_secs += secs;
         total_graded += graded;
-        total[0] += doc["generated"].as_u64().unwrap_or(0) as usize;
+        total[0] += keys.len();
         for (t, v) in total[1..].iter_mut().zip(c) {
             *t += v;
         }
