@@ -321,6 +321,12 @@ fn swaps_around_locks(src: &Source, out: &mut Vec<Edit>) {
             {
                 continue;
             }
+            // Match arms trade places harmlessly (their patterns do not overlap), and a tail
+            // expression cannot move above a statement.
+            let head = |s: &str| s.split('{').next().unwrap_or("").contains("=>");
+            if head(a) || head(b) || !(b.ends_with(';') || b.ends_with('}')) {
+                continue;
+            }
             if a.starts_with("let ") && b.starts_with("let ") && !a.contains("drop(") && !b.contains("drop(")
             {
                 // Two bindings only trade places; the later one usually needs the earlier.
