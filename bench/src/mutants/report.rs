@@ -45,6 +45,18 @@ ideas: source-level edits, a baseline first, outcomes caught/missed/unviable/tim
 `trivial-body` values picked from the return type as cargo-mutants does.
 ";
 
+/// The hidden tests a kata's suite registers as `.timing()`: they measure time, so on a busy
+/// machine they can fail for a mutant that changed nothing they check.
+fn timing_tests(root: &Path, kata: &str) -> Vec<String> {
+    let suite = std::fs::read_to_string(root.join(format!("grader/suites/{kata}.rs"))).unwrap_or_default();
+    suite
+        .split("test!(")
+        .skip(1)
+        .filter(|reg| reg.split("test!(").next().unwrap_or("").contains(".timing()"))
+        .filter_map(|reg| reg.split(')').next().map(|n| n.trim().to_string()))
+        .collect()
+}
+
 fn count(mutants: &[Value], outcome: &str) -> usize {
     mutants.iter().filter(|m| m["outcome"] == outcome).count()
 }
@@ -60,6 +72,7 @@ pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, Str
          time (s) | s / mutant |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
     let mut missed_list = String::new();
+    let mut timing_list = String::new();
     let mut equivalent_list = String::new();
     let (mut total_secs, mut total_graded, mut total) = (0.0, 0usize, [0usize; 6]);
     let mut seen = Vec::new();
@@ -69,6 +82,7 @@ pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, Str
         let Ok(doc) = serde_json::from_str::<Value>(&text) else { continue };
         let kata = doc["kata"].as_str().unwrap_or("").to_string();
         let Some(keys) = current.get(&kata) else { continue };
+        let timing = timing_tests(root, &kata);
         let key_of = |m: &Value| {
             format!(
                 "{}:{}: {}",
@@ -100,6 +114,25 @@ pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, Str
                     m["outcome"] = "equivalent".into();
                     let _ = writeln!(equivalent_list, "- {kata} {key}: {reason}");
                 }
+            }
+            let catchers: Vec<&str> =
+                m["tests"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let only_timing = !catchers.is_empty()
+                && catchers.iter().all(|t| timing.iter().any(|n| t.split(' ').next() == Some(n.as_str())));
+            if m["outcome"] == "caught" && only_timing {
+                let gap = match gaps.get(&(kata.clone(), key.clone())) {
+                    Some(promise) => {
+                        seen.push((kata.clone(), key.clone()));
+                        format!(". **Gap**: {promise}")
+                    }
+                    None => String::new(),
+                };
+                let _ = writeln!(
+                    timing_list,
+                    "- {kata} {key} [{}]: {}{gap}",
+                    m["op"].as_str().unwrap_or(""),
+                    catchers.join(", ")
+                );
             }
             if m["outcome"] == "missed" {
                 let unmeasured = m["unmeasured"].as_u64().unwrap_or(0);
@@ -198,6 +231,13 @@ pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, Str
          to bench/mutants-equivalent.toml with a reason) or add a test for the promise it breaks (a `[[gap]]` \
          entry there names the promise until the test exists).\n\n{}",
         if missed_list.is_empty() { "None.\n" } else { &missed_list }
+    );
+    let _ = writeln!(
+        out,
+        "## Caught only by a timing test\n\nOn a busy machine a timing test (registered `.timing()`) can fail for a \
+         mutant that changed nothing it checks, so these catches are not proof: regrade them on a quiet machine, \
+         or read the mutant and say which promise should catch it.\n\n{}",
+        if timing_list.is_empty() { "None.\n" } else { &timing_list }
     );
     let _ = writeln!(
         out,
