@@ -351,12 +351,23 @@ pub fn run(root: &Path, args: &[String]) {
         let (report, wall) = grade(root, &round_dir, &katas);
         for m in &in_round {
             // Stored as graded; the report counts a missed mutant judged equivalent as such.
-            let (outcome, tests, unmeasured, test_secs) =
-                classify(exercise_of(&report, &m.kata), &flaky[&m.kata]);
+            let exercise = exercise_of(&report, &m.kata);
+            let (outcome, tests, unmeasured, test_secs) = classify(exercise, &flaky[&m.kata]);
+            // What the catching tests said, to judge a catch without grading the mutant again.
+            let messages: Vec<String> = exercise
+                .and_then(|e| e["tests"].as_array())
+                .into_iter()
+                .flatten()
+                .filter(|t| tests.iter().any(|n| n.split(' ').next() == t["name"].as_str()))
+                .map(|t| {
+                    let msg: String = t["message"].as_str().unwrap_or("").chars().take(240).collect();
+                    format!("{}: {msg}", t["name"].as_str().unwrap_or(""))
+                })
+                .collect();
             eprintln!("mutants: round {}/{rounds} {}: {} {}", r + 1, m.kata, outcome.name(), m.key());
             results.entry(m.kata.clone()).or_default().push(json!({
                 "file": m.file, "line": m.line, "op": m.edit.op, "what": m.edit.what,
-                "outcome": outcome.name(), "tests": tests, "unmeasured": unmeasured,
+                "outcome": outcome.name(), "tests": tests, "messages": messages, "unmeasured": unmeasured,
                 "test_seconds": test_secs, "round_seconds": wall, "round_size": in_round.len(),
             }));
         }
