@@ -51,10 +51,12 @@ struct Options {
     limit: Option<usize>,
     list: bool,
     report_only: bool,
+    /// Only mutants whose key contains this text.
+    only: Option<String>,
 }
 
 fn parse_args(args: &[String]) -> Options {
-    let mut opts = Options { katas: None, limit: None, list: false, report_only: false };
+    let mut opts = Options { katas: None, limit: None, list: false, report_only: false, only: None };
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -67,7 +69,10 @@ fn parse_args(args: &[String]) -> Options {
             }
             "--list" => opts.list = true,
             "--report" => opts.report_only = true,
-            other => panic!("mutants: unknown argument {other} (use --kata NN, --limit N, --list, --report)"),
+            "--match" => opts.only = Some(it.next().expect("--match needs a text").clone()),
+            other => panic!(
+                "mutants: unknown argument {other} (use --kata NN, --limit N, --match TEXT, --list, --report)"
+            ),
         }
     }
     opts
@@ -296,7 +301,13 @@ pub fn run(root: &Path, args: &[String]) {
         .collect();
     let mut plan: Vec<(String, usize, Vec<Mutant>)> = Vec::new();
     for (kata, given) in &selected {
-        let (generated, mutants) = generate(root, kata, given, opts.limit);
+        let (generated, mut mutants) = generate(root, kata, given, opts.limit);
+        if let Some(text) = &opts.only {
+            mutants.retain(|m| m.key().contains(text.as_str()));
+        }
+        if mutants.is_empty() {
+            continue;
+        }
         plan.push((kata.clone(), generated, mutants));
     }
     if opts.list {
@@ -372,11 +383,31 @@ pub fn run(root: &Path, args: &[String]) {
             }));
         }
         // Save after every round, so an interrupted run keeps what it measured.
-        for (kata, generated, mutants) in &plan {
-            let done = results.get(kata).cloned().unwrap_or_default();
+        for (kata, generated, _) in &plan {
             let file = results_dir.join(format!("{kata}.json"));
+            // A partial run (--match, --limit) adds to the kata's earlier results: an earlier
+            // result of a mutant graded again now is replaced.
+            let key_of = |m: &Value| {
+                format!(
+                    "{}:{}: {}",
+                    m["file"].as_str().unwrap_or(""),
+                    m["line"],
+                    m["what"].as_str().unwrap_or("")
+                )
+            };
+            let now_graded: Vec<String> = results.get(kata).into_iter().flatten().map(key_of).collect();
+            let earlier: Vec<Value> = std::fs::read_to_string(&file)
+                .ok()
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+                .and_then(|d| d["mutants"].as_array().cloned())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|m| !now_graded.contains(&key_of(m)))
+                .collect();
+            let done: Vec<Value> =
+                earlier.into_iter().chain(results.get(kata).cloned().unwrap_or_default()).collect();
             let doc = json!({
-                "kata": kata, "generated": generated, "planned": mutants.len(), "limit": opts.limit,
+                "kata": kata, "generated": generated, "planned": generated, "limit": opts.limit,
                 "finished_at": now(), "baseline_failures": flaky[kata], "mutants": done,
             });
             std::fs::write(&file, serde_json::to_string_pretty(&doc).expect("json")).expect("write results");
