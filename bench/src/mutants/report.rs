@@ -77,6 +77,7 @@ pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, Str
     let (mut total_secs, mut total_graded, mut total) = (0.0, 0usize, [0usize; 6]);
     let mut seen = Vec::new();
     let mut dates = Vec::new();
+    let mut not_counted = Vec::new();
     for file in super::results_files(results_dir) {
         let Ok(text) = std::fs::read_to_string(&file) else { continue };
         let Ok(doc) = serde_json::from_str::<Value>(&text) else { continue };
@@ -101,6 +102,9 @@ pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, Str
             .cloned()
             .collect();
         dates.push(doc["finished_at"].as_str().unwrap_or("").to_string());
+        for t in doc["baseline_failures"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            not_counted.push(format!("{kata} `{t}`"));
+        }
         for m in &mut mutants {
             let key = format!(
                 "{}:{}: {}",
@@ -225,6 +229,14 @@ pub fn write(root: &Path, results_dir: &Path, equivalent: &BTreeMap<(String, Str
             format!("; not graded yet: {}", not_run.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "))
         }
     );
+    if !not_counted.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not counted as catching in the last run of their kata, because they failed on the reference \
+             itself then (a busy machine): {}.\n",
+            not_counted.join(", ")
+        );
+    }
     let _ = writeln!(
         out,
         "## Missed mutants\n\nEach is a change the hidden suites did not notice: judge it equivalent (add it \
