@@ -2,9 +2,12 @@
 //! writes them to docs/benchmarks.md with the machine they came from.
 //! `cargo run --release -p bench -- stability [--runs N] [--busy B]`: grades the solutions and
 //! every correct alternate N times with the cores kept busy (src/stability.rs).
+//! `cargo run --release -p bench -- mutants [--kata NN] [--limit N]`: the mutation run, written
+//! to docs/mutants.md (see src/mutants/).
 
 mod grader;
 mod machine;
+mod mutants;
 mod solutions;
 mod stability;
 mod table;
@@ -19,6 +22,11 @@ fn main() {
     if which == "stability" {
         let args: Vec<String> = std::env::args().skip(2).collect();
         std::process::exit(stability::run(&root, &args));
+    }
+    if which == "mutants" {
+        let args: Vec<String> = std::env::args().skip(2).collect();
+        mutants::run(&root, &args);
+        return;
     }
     let mut sections = vec![machine::describe()];
     if which == "all" || which == "grader" {
