@@ -137,7 +137,7 @@ fn the_human_report_shows_figures_hints_and_the_next_step() {
 #[test]
 fn unknown_exercises_are_refused_with_the_course_list() {
     grader().arg("no-such-kata").assert().code(2).stderr(
-        predicates::str::contains("no exercise matches `no-such-kata`")
+        predicates::str::contains("no kata matches `no-such-kata`")
             .and(predicates::str::contains("01-threads")),
     );
 }

@@ -328,21 +328,41 @@ fn a_worker_process_answers_over_pipes_and_exits_0_at_end_of_input() {
         .env(WORKER_ENV, "1")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start a worker");
     let pid = child.id();
     let answers = line_reader(child.stdout.take().expect("piped"));
+    let mut errors = child.stderr.take().expect("piped");
+    let errors = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut errors, &mut text);
+        text
+    });
     let mut tasks = child.stdin.take().expect("piped");
     for (task, want) in [("square 9", "ok 81".to_string()), ("pid x", format!("ok {pid}"))] {
-        std::io::Write::write_all(&mut tasks, format!("{task}\n").as_bytes()).expect("send a task");
+        let _ = std::io::Write::write_all(&mut tasks, format!("{task}\n").as_bytes());
         match answers.recv_timeout(Duration::from_secs(5)) {
             Ok(line) => assert_eq!(line, want, "the worker's answer to `{task}`"),
             Err(_) => {
+                let exited = child.try_wait().ok().flatten();
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!(
-                    "the worker sent no answer to `{task}` within 5 s: its answers stay in a buffer that is never flushed"
-                )
+                drop(tasks);
+                let said = errors.join().unwrap_or_default();
+                // Why no answer came: the worker's own todo!() or crash, else an unflushed buffer.
+                if let Some(todo) = said.lines().find(|l| l.starts_with("not yet implemented")) {
+                    panic!("{todo} (in the worker process)");
+                }
+                match exited {
+                    Some(status) => panic!(
+                        "the worker process ended ({status}) before it answered `{task}`; it said: {}",
+                        said.trim()
+                    ),
+                    None => panic!(
+                        "the worker sent no answer to `{task}` within 5 s: its answers stay in a buffer that is never flushed"
+                    ),
+                }
             }
         }
     }
