@@ -54,7 +54,9 @@ fn every_correct_alternate_passes_every_hidden_test() {
                     "pass" | "skipped" => {}
                     // The machine was too busy to measure: no verdict either way, and the
                     // stability run (bench) is where such a test must prove itself.
-                    "unmeasured" => eprintln!("unmeasured here: {}/{}: {}", alt.exercise, alt.name, t["name"]),
+                    "unmeasured" => {
+                        eprintln!("unmeasured here: {}/{}: {}", alt.exercise, alt.name, t["name"])
+                    }
                     status => failing.push(format!(
                         "{}/{}: {} {status}: {}",
                         alt.exercise,

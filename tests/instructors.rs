@@ -207,10 +207,13 @@ fn private_suites_replace_and_extend_the_shipped_ones() {
     assert_eq!(report["max_score"], 10);
 }
 
+/// The Gradescope package as Gradescope uses it: written by `grader gradescope`, built by its own
+/// `setup.sh` (a fetch, then an offline `--locked` release build, then the warm-up), and its
+/// `run_autograder` grading a submission with the grader that build made. The build goes to
+/// `target/gradescope-package/` (kept between runs, so only the package's own crates rebuild).
 #[test]
 #[serial(grader)]
-fn the_gradescope_package_grades_a_fake_autograder_layout() {
-    let package = tempfile::tempdir().unwrap();
+fn the_gradescope_package_builds_from_its_setup_and_grades_a_submission() {
     let autograder = tempfile::tempdir().unwrap();
     let source = autograder.path().join("source");
     grader()
@@ -221,25 +224,60 @@ fn the_gradescope_package_grades_a_fake_autograder_layout() {
         let ok = Command::new("bash").args(["-n"]).arg(source.join(script)).status().unwrap().success();
         assert!(ok, "{script} is not valid bash");
     }
+    assert!(!source.join("tests").exists(), "the project's own tests are not part of the package");
+
+    let target = katas::target_dir().join("gradescope-package");
+    let started = std::time::Instant::now();
+    let setup = Command::new("bash")
+        .arg(source.join("setup.sh"))
+        .env("AUTOGRADER_ROOT", autograder.path())
+        .env("CARGO_TARGET_DIR", &target)
+        .env("GRADER_WARM", "01")
+        .env_remove("GRADER_COURSE_ROOT")
+        .env_remove("GRADER_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(setup.status.success(), "setup.sh failed:\n{}", String::from_utf8_lossy(&setup.stderr));
+    eprintln!(
+        "setup.sh (fetch, offline release build, warm-up of 01) took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // A student who submitted kata 01 only, done sequentially: partial credit there, nothing
+    // for the katas not submitted.
     write_wrong(&wrong("sequential"), &autograder.path().join("submission"));
-    std::fs::create_dir_all(autograder.path().join("results")).unwrap();
+    let started = std::time::Instant::now();
     let ran = Command::new("bash")
         .arg(source.join("run_autograder"))
         .env("AUTOGRADER_ROOT", autograder.path())
-        .env("GRADER_BIN", katas::grader_bin())
-        .env("GRADER_TARGET_DIR", katas::target_dir())
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("GRADER_COURSE_ROOT")
+        .env_remove("GRADER_TARGET_DIR")
         .status()
         .unwrap();
     assert!(ran.success());
+    eprintln!("run_autograder took {:.1} s", started.elapsed().as_secs_f64());
+    let log = std::fs::read_to_string(autograder.path().join("results/grader.log")).unwrap_or_default();
     let results: Value = serde_json::from_str(
         &std::fs::read_to_string(autograder.path().join("results/results.json")).unwrap(),
     )
     .unwrap();
     assert_valid("gradescope.schema.json", &results, "results.json");
     let tests = results["tests"].as_array().unwrap();
+    assert!(!tests.is_empty(), "no tests in results.json: {results:#}\n{log}");
     assert!(tests.iter().all(|t| t["visibility"] == "after_published"));
-    assert!(tests.iter().any(|t| t["status"] == "failed") && tests.iter().any(|t| t["status"] == "passed"));
-    drop(package);
+    let of_01: Vec<&Value> =
+        tests.iter().filter(|t| t["name"].as_str().unwrap().starts_with("01-threads")).collect();
+    assert!(of_01.iter().any(|t| t["status"] == "failed"), "{results:#}");
+    assert!(of_01.iter().any(|t| t["status"] == "passed"), "{results:#}");
+    let others: u64 = tests
+        .iter()
+        .filter(|t| !t["name"].as_str().unwrap().starts_with("01-threads"))
+        .map(|t| t["score"].as_u64().unwrap())
+        .sum();
+    assert_eq!(others, 0, "a kata not submitted scores nothing");
+    let score_01: u64 = of_01.iter().map(|t| t["score"].as_u64().unwrap()).sum();
+    assert_eq!(results["score"].as_u64().unwrap(), score_01);
 }
 
 #[test]

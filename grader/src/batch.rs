@@ -70,22 +70,32 @@ pub fn run(
         bail!("no submission folders to grade");
     }
     std::fs::create_dir_all(out)?;
-    let queue = Mutex::new(subs.iter().collect::<Vec<_>>());
+    // In name order, as the summary lists them, so an instructor can tell how far it got.
+    let queue = Mutex::new(subs.iter().collect::<std::collections::VecDeque<_>>());
     let rows = Mutex::new(Vec::new());
     let at_once = at_once.clamp(1, subs.len());
+    let started = Instant::now();
     std::thread::scope(|s| {
         for slot in 1..=at_once {
             let (queue, rows) = (&queue, &rows);
             s.spawn(move || {
-                while let Some(sub) = { queue.lock().expect("queue").pop() } {
+                while let Some(sub) = { queue.lock().expect("queue").pop_front() } {
                     let row = grade_one(course, template, sub, slot, out);
+                    let mut rows = rows.lock().expect("rows");
+                    let outcome = match (&row.report, &row.error) {
+                        (_, Some(e)) => format!("error: {e}"),
+                        (Some(r), None) => format!("{}/{}", r.score, r.max_score),
+                        (None, None) => String::new(),
+                    };
                     eprintln!(
-                        "graded {} in {:.1} s{}",
+                        "[{}/{}] {} {outcome} ({:.1} s; {:.0} s so far)",
+                        rows.len() + 1,
+                        subs.len(),
                         row.name,
                         row.seconds,
-                        row.error.as_deref().map(|e| format!(": error: {e}")).unwrap_or_default()
+                        started.elapsed().as_secs_f64()
                     );
-                    rows.lock().expect("rows").push(row);
+                    rows.push(row);
                 }
             });
         }

@@ -9,11 +9,13 @@ mod cli;
 mod commands;
 mod cores;
 mod course;
+mod export;
 mod grade;
 mod hint;
 mod inspect;
 mod integrations;
 mod list;
+mod merge;
 mod model;
 mod procgroup;
 mod progress;
@@ -48,6 +50,8 @@ fn main() -> ExitCode {
             commands::batch(&cli.opts, &dir, &out, shard, exercise, test)
         }
         Some(Command::Gradescope { dir }) => commands::gradescope(&cli.opts, &dir),
+        Some(Command::Merge { shards, out }) => commands::merge(&shards, &out),
+        Some(Command::Export { dir }) => commands::export(&cli.opts, &dir),
         Some(Command::CiTemplate { kind }) => commands::ci_template(kind),
         Some(Command::Supervise) => supervise::main().map(|_| ExitCode::SUCCESS),
     };

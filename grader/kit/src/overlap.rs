@@ -135,7 +135,9 @@ pub fn too_busy(free: f64) -> bool {
 
 /// Ends a test that saw no parallel work on a machine [`too_busy`] to show it as unmeasured.
 pub fn skip_too_busy(free: f64) -> ! {
-    crate::unmeasured(&format!("the machine is too busy to show parallel work: a busy loop got {free:.2} cores"))
+    crate::unmeasured(&format!(
+        "the machine is too busy to show parallel work: a busy loop got {free:.2} cores"
+    ))
 }
 
 /// Fails the test unless `work` had two threads computing at the same moment in at least
