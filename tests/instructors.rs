@@ -280,40 +280,32 @@ fn the_gradescope_package_builds_from_its_setup_and_grades_a_submission() {
     assert_eq!(results["score"].as_u64().unwrap(), score_01);
 }
 
+/// Both workflows are safe by default: read-only code, no credentials left in the checkout, a
+/// time limit on every job; the student's fails when a test fails. Their steps are run for
+/// real in tests/class_repository.rs (student) and tests/class_run.rs (instructor).
 #[test]
-#[serial(grader)]
-fn the_ci_templates_run_commands_that_work() {
-    // The student workflow's grading step, run for real on one kata: it must write JUnit XML.
+fn the_ci_templates_are_safe_by_default() {
+    for kind in ["student", "instructor"] {
+        let text = String::from_utf8(grader().args(["ci-template", kind]).output().unwrap().stdout).unwrap();
+        assert!(text.contains("permissions:\n  contents: read"), "{kind}: no read-only default");
+        assert!(!text.contains("write-all") && !text.contains("contents: write"), "{kind}");
+        assert!(!text.contains("|| true"), "{kind}: a step that cannot fail");
+        let jobs = text.lines().filter(|l| l.trim() == "runs-on: ubuntu-latest").count();
+        let limits = text.lines().filter(|l| l.trim().starts_with("timeout-minutes:")).count();
+        assert_eq!(jobs, limits, "{kind}: every job has a time limit");
+        let checkouts = text.matches("uses: actions/checkout@").count();
+        assert_eq!(checkouts, text.matches("persist-credentials: false").count(), "{kind}");
+        // Secrets only where the students' repositories are collected, never where code runs.
+        for (i, line) in text.lines().enumerate() {
+            if line.contains("secrets.") {
+                let before: Vec<&str> = text.lines().take(i).collect();
+                let job = before.iter().rev().find(|l| l.starts_with("  ") && !l.starts_with("   ")).unwrap();
+                assert_eq!(job.trim(), "collect:", "{kind}: a secret in job {job}");
+            }
+        }
+    }
     let student =
         String::from_utf8(grader().args(["ci-template", "student"]).output().unwrap().stdout).unwrap();
-    let step = student.lines().find(|l| l.contains("--format junit")).expect("a JUnit step");
-    let args: Vec<&str> =
-        step.split("grader --").nth(1).unwrap().split('>').next().unwrap().split_whitespace().collect();
-    let out = grader()
-        .args(&args)
-        .args(["--submission", "solutions", "01", "both_returns_both_results"])
-        .output()
-        .unwrap();
-    roxmltree::Document::parse(&String::from_utf8_lossy(&out.stdout))
-        .expect("the student workflow writes JUnit XML");
-    assert!(student.contains("-- list"));
-
-    // The instructor workflow's batch step, with the matrix filled in.
-    let instructor =
-        String::from_utf8(grader().args(["ci-template", "instructor"]).output().unwrap().stdout).unwrap();
-    let step = instructor.lines().find(|l| l.contains(" batch ")).expect("a batch step");
-    let total =
-        instructor.lines().find_map(|l| l.trim().strip_prefix("shard: [")).unwrap().split(',').count();
-    let command = step.split("grader --").nth(1).unwrap().replace("${{ matrix.shard }}", "1");
-    assert!(command.contains(&format!("1/{total}")), "the shard count matches the matrix: {command}");
-    let subs = tempfile::tempdir().unwrap();
-    copy_tree(&root().join("solutions/01-threads"), &subs.path().join("submissions/alice/01-threads"));
-    let args: Vec<&str> = command.split_whitespace().collect();
-    grader()
-        .current_dir(subs.path())
-        .args(&args)
-        .args(["--exercise", "01", "--test", "both_returns_both_results"])
-        .assert()
-        .success();
-    assert!(subs.path().join("grades/summary.csv").is_file());
+    assert!(student.contains("classroom-resources/autograding-grading-reporter"), "points reach Classroom");
+    assert!(student.contains("GITHUB_STEP_SUMMARY") && student.contains("dorny/test-reporter"));
 }

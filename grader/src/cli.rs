@@ -68,6 +68,9 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Write the class report of a batch's (or merge's) output DIR: class.html (one file,
+    /// charts included), class.md, and feedback/NAME.md and .html for each student.
+    Report { dir: PathBuf },
     /// Write a Gradescope autograder package (the course, setup.sh, run_autograder) into DIR;
     /// zip its contents and upload them as the autograder.
     Gradescope { dir: PathBuf },

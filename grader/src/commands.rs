@@ -210,6 +210,17 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `grader report DIR`: the class report of a batch's output.
+pub fn class_report(dir: &Path) -> Result<ExitCode> {
+    let written = crate::class_report::write(dir)?;
+    println!(
+        "wrote {}/class.html, class.md and feedback/ for {} submission(s)",
+        dir.display(),
+        written.students
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn gradescope(opts: &Options, dir: &Path) -> Result<ExitCode> {
     let course = course(opts)?;
     integrations::gradescope_package(&course, dir, opts.gradescope_visibility)?;

@@ -5,6 +5,7 @@ mod batch;
 mod build;
 mod capture;
 mod cgroup;
+mod class_report;
 mod cli;
 mod commands;
 mod cores;
@@ -51,6 +52,7 @@ fn main() -> ExitCode {
         }
         Some(Command::Gradescope { dir }) => commands::gradescope(&cli.opts, &dir),
         Some(Command::Merge { shards, out }) => commands::merge(&shards, &out),
+        Some(Command::Report { dir }) => commands::class_report(&dir),
         Some(Command::Export { dir }) => commands::export(&cli.opts, &dir),
         Some(Command::CiTemplate { kind }) => commands::ci_template(kind),
         Some(Command::Supervise) => supervise::main().map(|_| ExitCode::SUCCESS),
