@@ -183,10 +183,13 @@ struct Failing {
     same_message: usize,
 }
 
+/// Of one test: students failing it, students graded on it, and its messages by kind (how
+/// many, and one example).
+type Tally = (usize, usize, BTreeMap<String, (usize, String)>);
+
 /// The tests most students fail, most first, with their most common kind of message.
 fn most_failed(students: &[Student]) -> Vec<Failing> {
-    let mut by_test: BTreeMap<(String, String), (usize, usize, BTreeMap<String, (usize, String)>)> =
-        BTreeMap::new();
+    let mut by_test: BTreeMap<(String, String), Tally> = BTreeMap::new();
     for r in students.iter().filter_map(|s| s.report.as_ref()) {
         for ex in &r.exercises {
             for t in &ex.tests {
@@ -234,9 +237,17 @@ fn class_page(students: &[Student]) -> String {
     p.push_str("<h2>Scores</h2>\n<div class=\"charts\"><figure>");
     p.push_str(&histogram("total", "total scores", &buckets(&totals, max, 10), 560));
     p.push_str("<figcaption>Total score</figcaption></figure></div>\n<div class=\"charts small\">");
-    let katas: Vec<String> =
+    // The katas this class was graded on: a batch narrowed with --exercise leaves the others empty.
+    let all_katas: Vec<String> =
         students.first().map(|s| s.katas.iter().map(|(k, _)| k.clone()).collect()).unwrap_or_default();
-    for (i, kata) in katas.iter().enumerate() {
+    let katas: Vec<String> = all_katas
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| students.iter().any(|s| !s.katas[*i].1.is_empty()))
+        .map(|(_, k)| k.clone())
+        .collect();
+    for kata in &katas {
+        let i = all_katas.iter().position(|k| k == kata).expect("a kata column");
         let scores: Vec<f64> = students.iter().filter_map(|s| num(&s.katas[i].1)).collect();
         let kata_max = students
             .iter()
@@ -261,13 +272,17 @@ fn class_page(students: &[Student]) -> String {
         for f in &failing {
             let _ = writeln!(
                 p,
-                "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{} of {}</td><td>{} <span class=\"dim\">({} students)</span></td></tr>",
+                "<tr><td>{}</td><td><code>{}</code></td><td class=\"n\">{} of {}</td><td>{} <span class=\"dim\">({})</span></td></tr>",
                 html(&f.kata),
                 html(&f.test),
                 f.students,
                 f.graded,
                 html(&markdown_free(&f.message, 200)),
-                f.same_message
+                if f.same_message == 1 {
+                    "1 student".to_string()
+                } else {
+                    format!("{} students", f.same_message)
+                }
             );
         }
         p.push_str("</tbody></table>\n");
@@ -355,7 +370,7 @@ fn class_page(students: &[Student]) -> String {
             html(&s.name)
         };
         let _ = write!(p, "<tr data-submission=\"{}\"><td>{name}</td>", attr(&s.name));
-        for (kata, score) in &s.katas {
+        for (kata, score) in s.katas.iter().filter(|(k, _)| katas.contains(k)) {
             let _ = write!(p, "<td class=\"n\" data-col=\"{}\">{}</td>", attr(kata), html(score));
         }
         let _ = writeln!(
@@ -463,6 +478,7 @@ body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 72em;
 h1 { margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #d8dce6; }
 .lead { color: #4a5163; }
 table { border-collapse: collapse; margin: 0.5em 0; }
+td:first-child, #failing td:nth-child(2) { white-space: nowrap; }
 th, td { padding: 0.25em 0.6em; border-bottom: 1px solid #e3e6ee; text-align: left; vertical-align: top; }
 thead th { background: #eef1f8; }
 tbody tr:nth-child(even) { background: #f7f8fb; }

@@ -23,6 +23,7 @@ mod progress;
 mod progress_bar;
 mod report;
 mod reset;
+mod reuse;
 mod run;
 mod sandbox;
 mod stage;
