@@ -207,6 +207,15 @@ fn private_suites_replace_and_extend_the_shipped_ones() {
     assert_eq!(report["max_score"], 10);
 }
 
+/// A folder that is not removed at the end, unlike a temporary one.
+struct Stable(std::path::PathBuf);
+
+impl Stable {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
 /// The Gradescope package as Gradescope uses it: written by `grader gradescope`, built by its own
 /// `setup.sh` (a fetch, then an offline `--locked` release build, then the warm-up), and its
 /// `run_autograder` grading a submission with the grader that build made. The build goes to
@@ -214,7 +223,10 @@ fn private_suites_replace_and_extend_the_shipped_ones() {
 #[test]
 #[serial(grader)]
 fn the_gradescope_package_builds_from_its_setup_and_grades_a_submission() {
-    let autograder = tempfile::tempdir().unwrap();
+    // At a stable path, so the build's path crates replace their last build instead of piling up.
+    let target = katas::target_dir().join("gradescope-package");
+    let autograder = Stable(target.join("autograder"));
+    let _ = std::fs::remove_dir_all(autograder.path());
     let source = autograder.path().join("source");
     grader()
         .args(["gradescope", &source.to_string_lossy(), "--gradescope-visibility", "after_published"])
@@ -226,7 +238,6 @@ fn the_gradescope_package_builds_from_its_setup_and_grades_a_submission() {
     }
     assert!(!source.join("tests").exists(), "the project's own tests are not part of the package");
 
-    let target = katas::target_dir().join("gradescope-package");
     let started = std::time::Instant::now();
     let setup = Command::new("bash")
         .arg(source.join("setup.sh"))
