@@ -320,3 +320,40 @@ fn the_ci_templates_are_safe_by_default() {
     assert!(student.contains("classroom-resources/autograding-grading-reporter"), "points reach Classroom");
     assert!(student.contains("GITHUB_STEP_SUMMARY") && student.contains("dorny/test-reporter"));
 }
+
+/// A kata folder byte for byte the same as one already graded in the batch is not graded
+/// again: it gets the same result, and the progress line says so. One changed byte is graded.
+#[test]
+#[serial(grader)]
+fn a_batch_grades_an_identical_kata_folder_once() {
+    let subs = tempfile::tempdir().unwrap();
+    for name in ["ann", "bob"] {
+        copy_tree(&root().join("exercises/01-threads"), &subs.path().join(format!("{name}/01-threads")));
+    }
+    copy_tree(&root().join("exercises/01-threads"), &subs.path().join("cat/01-threads"));
+    let lib = subs.path().join("cat/01-threads/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, format!("{text}\n// mine\n")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = grader()
+        .args(["batch", &subs.path().to_string_lossy(), "--out", &out.path().to_string_lossy()])
+        .args(["--exercise", "01"])
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{log}");
+    let line =
+        |name: &str| log.lines().find(|l| l.contains(&format!("] {name} "))).unwrap_or_default().to_string();
+    assert!(!line("ann").contains("as graded before"), "{log}");
+    assert!(line("bob").contains("1 kata(s) as graded before"), "{log}");
+    assert!(!line("cat").contains("as graded before"), "{log}");
+    let report = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(out.path().join(format!("{name}.json"))).unwrap())
+            .unwrap()
+    };
+    assert_eq!(report("ann")["exercises"], report("bob")["exercises"]);
+    assert_eq!(report("bob")["score"], 0);
+    let order: Vec<String> =
+        log.lines().filter_map(|l| l.split("] ").nth(1)?.split(' ').next().map(String::from)).collect();
+    assert_eq!(order, ["ann", "bob", "cat"], "graded in name order: {log}");
+}

@@ -27,7 +27,11 @@ fn run(grader: &Path, root: &Path, args: &[&str]) -> f64 {
         .env_remove("GRADER_TARGET_DIR")
         .output()
         .unwrap_or_else(|e| panic!("grader {args:?}: {e}"));
-    assert!(out.status.code().is_some_and(|c| c <= 1), "grader {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "grader {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     start.elapsed().as_secs_f64()
 }
 
@@ -73,7 +77,8 @@ fn measure(root: &Path, grader: &Path, work: &Path, label: &str, solved: usize, 
     }
     let sub = |n: usize| subs.join(format!("s{n}")).to_string_lossy().into_owned();
     run(grader, root, &["--submission", &sub(0), "--format", "json"]);
-    let mut alone: Vec<f64> = (1..=count).map(|n| run(grader, root, &["--submission", &sub(n), "--format", "json"])).collect();
+    let mut alone: Vec<f64> =
+        (1..=count).map(|n| run(grader, root, &["--submission", &sub(n), "--format", "json"])).collect();
     let alone_total: f64 = alone.iter().sum();
     let alone_median = median(&mut alone);
 
@@ -94,9 +99,12 @@ fn measure(root: &Path, grader: &Path, work: &Path, label: &str, solved: usize, 
         Row::new(format!("{label}: grading one alone (median of {count})"), secs(alone_median))
             .note(format!("{count} one by one: {}", secs(alone_total))),
         Row::new(format!("{label}: a batch of the same {count} (other edits)"), secs(batch)),
-        Row::new(format!("{label}: one more submission in a batch / alone"), format!("{:.2}", marginal / alone_median))
-            .goal("<= 0.60")
-            .note(format!("{} a submission in the batch", secs(marginal))),
+        Row::new(
+            format!("{label}: one more submission in a batch / alone"),
+            format!("{:.2}", marginal / alone_median),
+        )
+        .goal("<= 0.60")
+        .note(format!("{} a submission in the batch", secs(marginal))),
     ]
 }
 

@@ -33,7 +33,9 @@ fn main() {
             let title = section.lines().next().unwrap_or_default();
             text = match text.find(title) {
                 Some(at) => {
-                    let end = text[at + title.len()..].find("\n## ").map_or(text.len(), |e| at + title.len() + e + 1);
+                    let end = text[at + title.len()..]
+                        .find("\n## ")
+                        .map_or(text.len(), |e| at + title.len() + e + 1);
                     format!("{}{}{}", &text[..at], section, &text[end..])
                 }
                 None => format!("{}\n{}", text.trim_end(), section),
