@@ -157,11 +157,16 @@ fn a_class_of_thirty_is_graded_in_three_shards_merged_and_reported() {
     let row = |n: &str| rows.iter().find(|r| r["submission"] == n).unwrap();
     let total = |n: &str| row(n)["total"].parse::<u32>().unwrap();
     let max: u32 = row("solved-01")["max_score"].parse().unwrap();
-    let solved_full = (1..=8).filter(|i| total(&format!("solved-{i:02}")) == max).count();
-    assert!(
-        solved_full >= 6,
-        "most solved submissions get every point (a busy machine may leave a timing test unmeasured)"
-    );
+    // A solved submission loses no point but to a timing test on a machine too busy for it.
+    for i in 1..=8 {
+        let name = format!("solved-{i:02}");
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(class_dir.join(format!("{name}.json"))).unwrap())
+                .unwrap();
+        for t in report["exercises"][0]["tests"].as_array().unwrap() {
+            assert!(t["status"] == "pass" || t["timing"] == true, "{name}: {t}");
+        }
+    }
     for n in
         names.iter().filter(|n| n.starts_with("broken") || n.starts_with("stub") || n.starts_with("nothing"))
     {
