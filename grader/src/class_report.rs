@@ -112,7 +112,7 @@ fn histogram(id: &str, title: &str, buckets: &[(String, f64, f64, usize)], width
     let top = buckets.iter().map(|b| b.3).max().unwrap_or(0).max(1);
     let slot = width as f64 / buckets.len().max(1) as f64;
     let mut svg = format!(
-        "<svg class=\"histogram\" id=\"{id}\" role=\"img\" aria-label=\"{}\" width=\"{width}\" height=\"{}\" viewBox=\"0 0 {width} {}\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+        "<svg class=\"histogram\" id=\"{id}\" role=\"img\" aria-label=\"{}\" width=\"{width}\" height=\"{}\" viewBox=\"0 0 {width} {}\">\n",
         html(title),
         height + 40,
         height + 40
