@@ -124,8 +124,11 @@ fn timing_tests(repo: &Path) -> Vec<String> {
 
 #[test]
 fn an_exported_class_repository_builds_grades_its_stubs_and_passes_when_solved() {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path().join("class");
+    // At a stable path beside its build, so the export's crates replace their last build
+    // instead of piling up in target/export-test/.
+    let target = katas::target_dir().join("export-test");
+    let repo = target.join("class");
+    let _ = std::fs::remove_dir_all(&repo);
     grader().args(["export", &repo.to_string_lossy()]).assert().success();
 
     // What a class gets, and what it does not.
@@ -149,7 +152,6 @@ fn an_exported_class_repository_builds_grades_its_stubs_and_passes_when_solved()
     grader().args(["export", &repo.to_string_lossy()]).assert().failure();
 
     // The stubs, graded by the workflow's own step: red, no points, every kata to write.
-    let target = katas::target_dir().join("export-test");
     let stubs = grade_step(&repo, &target);
     assert_ne!(stubs.code, 0, "grading the stubs passed:\n{}", stubs.log);
     let (scored, max) = points(&stubs.points);

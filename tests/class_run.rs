@@ -202,7 +202,9 @@ fn check_page_against_summary(dir: &Path, header: &[String], rows: &[BTreeMap<St
     let by_id = |id: &str| {
         doc.descendants().find(|n| n.attribute("id") == Some(id)).unwrap_or_else(|| panic!("#{id}"))
     };
-    let text = |n: roxmltree::Node| n.descendants().filter_map(|d| d.text()).collect::<String>();
+    let text = |n: roxmltree::Node| {
+        n.descendants().filter(|d| d.is_text()).filter_map(|d| d.text()).collect::<String>()
+    };
     assert_eq!(text(by_id("count")), rows.len().to_string());
     let totals: Vec<f64> = rows.iter().map(|r| r["total"].parse().unwrap()).collect();
     let mean = totals.iter().sum::<f64>() / totals.len() as f64;
