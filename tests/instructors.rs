@@ -207,11 +207,26 @@ fn private_suites_replace_and_extend_the_shipped_ones() {
     assert_eq!(report["max_score"], 10);
 }
 
+/// A folder that is not removed at the end, unlike a temporary one.
+struct Stable(std::path::PathBuf);
+
+impl Stable {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+/// The Gradescope package as Gradescope uses it: written by `grader gradescope`, built by its own
+/// `setup.sh` (a fetch, then an offline `--locked` release build, then the warm-up), and its
+/// `run_autograder` grading a submission with the grader that build made. The build goes to
+/// `target/gradescope-package/` (kept between runs, so only the package's own crates rebuild).
 #[test]
 #[serial(grader)]
-fn the_gradescope_package_grades_a_fake_autograder_layout() {
-    let package = tempfile::tempdir().unwrap();
-    let autograder = tempfile::tempdir().unwrap();
+fn the_gradescope_package_builds_from_its_setup_and_grades_a_submission() {
+    // At a stable path, so the build's path crates replace their last build instead of piling up.
+    let target = katas::target_dir().join("gradescope-package");
+    let autograder = Stable(target.join("autograder"));
+    let _ = std::fs::remove_dir_all(autograder.path());
     let source = autograder.path().join("source");
     grader()
         .args(["gradescope", &source.to_string_lossy(), "--gradescope-visibility", "after_published"])
@@ -221,61 +236,124 @@ fn the_gradescope_package_grades_a_fake_autograder_layout() {
         let ok = Command::new("bash").args(["-n"]).arg(source.join(script)).status().unwrap().success();
         assert!(ok, "{script} is not valid bash");
     }
+    assert!(!source.join("tests").exists(), "the project's own tests are not part of the package");
+
+    let started = std::time::Instant::now();
+    let setup = Command::new("bash")
+        .arg(source.join("setup.sh"))
+        .env("AUTOGRADER_ROOT", autograder.path())
+        .env("CARGO_TARGET_DIR", &target)
+        .env("GRADER_WARM", "01")
+        .env_remove("GRADER_COURSE_ROOT")
+        .env_remove("GRADER_TARGET_DIR")
+        .output()
+        .unwrap();
+    assert!(setup.status.success(), "setup.sh failed:\n{}", String::from_utf8_lossy(&setup.stderr));
+    eprintln!(
+        "setup.sh (fetch, offline release build, warm-up of 01) took {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    // A student who submitted kata 01 only, done sequentially: partial credit there, nothing
+    // for the katas not submitted.
     write_wrong(&wrong("sequential"), &autograder.path().join("submission"));
-    std::fs::create_dir_all(autograder.path().join("results")).unwrap();
+    let started = std::time::Instant::now();
     let ran = Command::new("bash")
         .arg(source.join("run_autograder"))
         .env("AUTOGRADER_ROOT", autograder.path())
-        .env("GRADER_BIN", katas::grader_bin())
-        .env("GRADER_TARGET_DIR", katas::target_dir())
+        .env("CARGO_TARGET_DIR", &target)
+        .env_remove("GRADER_COURSE_ROOT")
+        .env_remove("GRADER_TARGET_DIR")
         .status()
         .unwrap();
     assert!(ran.success());
+    eprintln!("run_autograder took {:.1} s", started.elapsed().as_secs_f64());
+    let log = std::fs::read_to_string(autograder.path().join("results/grader.log")).unwrap_or_default();
     let results: Value = serde_json::from_str(
         &std::fs::read_to_string(autograder.path().join("results/results.json")).unwrap(),
     )
     .unwrap();
     assert_valid("gradescope.schema.json", &results, "results.json");
     let tests = results["tests"].as_array().unwrap();
+    assert!(!tests.is_empty(), "no tests in results.json: {results:#}\n{log}");
     assert!(tests.iter().all(|t| t["visibility"] == "after_published"));
-    assert!(tests.iter().any(|t| t["status"] == "failed") && tests.iter().any(|t| t["status"] == "passed"));
-    drop(package);
+    let of_01: Vec<&Value> =
+        tests.iter().filter(|t| t["name"].as_str().unwrap().starts_with("01-threads")).collect();
+    assert!(of_01.iter().any(|t| t["status"] == "failed"), "{results:#}");
+    assert!(of_01.iter().any(|t| t["status"] == "passed"), "{results:#}");
+    let others: u64 = tests
+        .iter()
+        .filter(|t| !t["name"].as_str().unwrap().starts_with("01-threads"))
+        .map(|t| t["score"].as_u64().unwrap())
+        .sum();
+    assert_eq!(others, 0, "a kata not submitted scores nothing");
+    let score_01: u64 = of_01.iter().map(|t| t["score"].as_u64().unwrap()).sum();
+    assert_eq!(results["score"].as_u64().unwrap(), score_01);
 }
 
+/// Both workflows are safe by default: read-only code, no credentials left in the checkout, a
+/// time limit on every job; the student's fails when a test fails. Their steps are run for
+/// real in tests/class_repository.rs (student) and tests/class_run.rs (instructor).
 #[test]
-#[serial(grader)]
-fn the_ci_templates_run_commands_that_work() {
-    // The student workflow's grading step, run for real on one kata: it must write JUnit XML.
+fn the_ci_templates_are_safe_by_default() {
+    for kind in ["student", "instructor"] {
+        let text = String::from_utf8(grader().args(["ci-template", kind]).output().unwrap().stdout).unwrap();
+        assert!(text.contains("permissions:\n  contents: read"), "{kind}: no read-only default");
+        assert!(!text.contains("write-all") && !text.contains("contents: write"), "{kind}");
+        assert!(!text.contains("|| true"), "{kind}: a step that cannot fail");
+        let jobs = text.lines().filter(|l| l.trim() == "runs-on: ubuntu-latest").count();
+        let limits = text.lines().filter(|l| l.trim().starts_with("timeout-minutes:")).count();
+        assert_eq!(jobs, limits, "{kind}: every job has a time limit");
+        let checkouts = text.matches("uses: actions/checkout@").count();
+        assert_eq!(checkouts, text.matches("persist-credentials: false").count(), "{kind}");
+        // Secrets only where the students' repositories are collected, never where code runs.
+        for (i, line) in text.lines().enumerate() {
+            if line.contains("secrets.") {
+                let before: Vec<&str> = text.lines().take(i).collect();
+                let job = before.iter().rev().find(|l| l.starts_with("  ") && !l.starts_with("   ")).unwrap();
+                assert_eq!(job.trim(), "collect:", "{kind}: a secret in job {job}");
+            }
+        }
+    }
     let student =
         String::from_utf8(grader().args(["ci-template", "student"]).output().unwrap().stdout).unwrap();
-    let step = student.lines().find(|l| l.contains("--format junit")).expect("a JUnit step");
-    let args: Vec<&str> =
-        step.split("grader --").nth(1).unwrap().split('>').next().unwrap().split_whitespace().collect();
-    let out = grader()
-        .args(&args)
-        .args(["--submission", "solutions", "01", "both_returns_both_results"])
+    assert!(student.contains("classroom-resources/autograding-grading-reporter"), "points reach Classroom");
+    assert!(student.contains("GITHUB_STEP_SUMMARY") && student.contains("dorny/test-reporter"));
+}
+
+/// A kata folder byte for byte the same as one already graded in the batch is not graded
+/// again: it gets the same result, and the progress line says so. One changed byte is graded.
+#[test]
+#[serial(grader)]
+fn a_batch_grades_an_identical_kata_folder_once() {
+    let subs = tempfile::tempdir().unwrap();
+    for name in ["ann", "bob"] {
+        copy_tree(&root().join("exercises/01-threads"), &subs.path().join(format!("{name}/01-threads")));
+    }
+    copy_tree(&root().join("exercises/01-threads"), &subs.path().join("cat/01-threads"));
+    let lib = subs.path().join("cat/01-threads/src/lib.rs");
+    let text = std::fs::read_to_string(&lib).unwrap();
+    std::fs::write(&lib, format!("{text}\n// mine\n")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = grader()
+        .args(["batch", &subs.path().to_string_lossy(), "--out", &out.path().to_string_lossy()])
+        .args(["--exercise", "01"])
         .output()
         .unwrap();
-    roxmltree::Document::parse(&String::from_utf8_lossy(&out.stdout))
-        .expect("the student workflow writes JUnit XML");
-    assert!(student.contains("-- list"));
-
-    // The instructor workflow's batch step, with the matrix filled in.
-    let instructor =
-        String::from_utf8(grader().args(["ci-template", "instructor"]).output().unwrap().stdout).unwrap();
-    let step = instructor.lines().find(|l| l.contains(" batch ")).expect("a batch step");
-    let total =
-        instructor.lines().find_map(|l| l.trim().strip_prefix("shard: [")).unwrap().split(',').count();
-    let command = step.split("grader --").nth(1).unwrap().replace("${{ matrix.shard }}", "1");
-    assert!(command.contains(&format!("1/{total}")), "the shard count matches the matrix: {command}");
-    let subs = tempfile::tempdir().unwrap();
-    copy_tree(&root().join("solutions/01-threads"), &subs.path().join("submissions/alice/01-threads"));
-    let args: Vec<&str> = command.split_whitespace().collect();
-    grader()
-        .current_dir(subs.path())
-        .args(&args)
-        .args(["--exercise", "01", "--test", "both_returns_both_results"])
-        .assert()
-        .success();
-    assert!(subs.path().join("grades/summary.csv").is_file());
+    let log = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{log}");
+    let line =
+        |name: &str| log.lines().find(|l| l.contains(&format!("] {name} "))).unwrap_or_default().to_string();
+    assert!(!line("ann").contains("as graded before"), "{log}");
+    assert!(line("bob").contains("1 kata(s) as graded before"), "{log}");
+    assert!(!line("cat").contains("as graded before"), "{log}");
+    let report = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(out.path().join(format!("{name}.json"))).unwrap())
+            .unwrap()
+    };
+    assert_eq!(report("ann")["exercises"], report("bob")["exercises"]);
+    assert_eq!(report("bob")["score"], 0);
+    let order: Vec<String> =
+        log.lines().filter_map(|l| l.split("] ").nth(1)?.split(' ').next().map(String::from)).collect();
+    assert_eq!(order, ["ann", "bob", "cat"], "graded in name order: {log}");
 }

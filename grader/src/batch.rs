@@ -10,8 +10,10 @@ use anyhow::{Context, Result, bail};
 
 use crate::course::Course;
 use crate::grade::{self, Request};
-use crate::model::Report;
+use crate::model::{ExerciseReport, Report, Timings};
 use crate::report;
+use crate::reuse::{Key, Reuse};
+use crate::stage::{self, Source};
 
 /// `I/N`: the I-th of N shards, counting from 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +58,8 @@ struct Row {
     report: Option<Report>,
     error: Option<String>,
     seconds: f64,
+    /// Katas whose result was reused from an identical folder graded before.
+    reused: usize,
 }
 
 /// Grades every submission; `template` carries the limits, `at_once` is how many in parallel.
@@ -70,22 +74,37 @@ pub fn run(
         bail!("no submission folders to grade");
     }
     std::fs::create_dir_all(out)?;
-    let queue = Mutex::new(subs.iter().collect::<Vec<_>>());
+    // In name order, as the summary lists them, so an instructor can tell how far it got.
+    let queue = Mutex::new(subs.iter().collect::<std::collections::VecDeque<_>>());
     let rows = Mutex::new(Vec::new());
     let at_once = at_once.clamp(1, subs.len());
+    let started = Instant::now();
+    let reuse = Reuse::default();
     std::thread::scope(|s| {
         for slot in 1..=at_once {
-            let (queue, rows) = (&queue, &rows);
+            let (queue, rows, reuse) = (&queue, &rows, &reuse);
             s.spawn(move || {
-                while let Some(sub) = { queue.lock().expect("queue").pop() } {
-                    let row = grade_one(course, template, sub, slot, out);
+                while let Some(sub) = { queue.lock().expect("queue").pop_front() } {
+                    let row = grade_one(course, template, sub, slot, out, reuse);
+                    let mut rows = rows.lock().expect("rows");
+                    let outcome = match (&row.report, &row.error) {
+                        (_, Some(e)) => format!("error: {e}"),
+                        (Some(r), None) => format!("{}/{}", r.score, r.max_score),
+                        (None, None) => String::new(),
+                    };
+                    let reused = match row.reused {
+                        0 => String::new(),
+                        n => format!(", {n} kata(s) as graded before"),
+                    };
                     eprintln!(
-                        "graded {} in {:.1} s{}",
+                        "[{}/{}] {} {outcome} ({:.1} s{reused}; {:.0} s so far)",
+                        rows.len() + 1,
+                        subs.len(),
                         row.name,
                         row.seconds,
-                        row.error.as_deref().map(|e| format!(": error: {e}")).unwrap_or_default()
+                        started.elapsed().as_secs_f64()
                     );
-                    rows.lock().expect("rows").push(row);
+                    rows.push(row);
                 }
             });
         }
@@ -96,11 +115,59 @@ pub fn run(
     Ok(rows.len())
 }
 
-fn grade_one(course: &Course, template: &Request, sub: &Path, slot: usize, out: &Path) -> Row {
+/// Grades one submission, taking the result of each kata folder already graded in this batch
+/// as it was (see `reuse`) and grading the others.
+fn grade_reusing(course: &Course, req: &Request, reuse: &Reuse) -> Result<(Report, usize)> {
+    let selected = course.select(req.selector.as_deref())?;
+    let source = Source::resolve(course, req.submission.as_deref())?;
+    let keys: Vec<Option<Key>> = selected.iter().map(|ex| Reuse::key(&source.exercises, &ex.dir())).collect();
+    let reused: Vec<Option<ExerciseReport>> =
+        keys.iter().map(|k| k.as_ref().and_then(|k| reuse.get(k))).collect();
+    let to_grade: Vec<String> =
+        selected.iter().zip(&reused).filter(|(_, r)| r.is_none()).map(|(ex, _)| ex.dir()).collect();
+    let graded = if to_grade.is_empty() {
+        let ignored = stage::checkout_ignored(course, &source)?;
+        Report::new(
+            vec![],
+            ignored.iter().map(|p| p.to_string_lossy().into_owned()).collect(),
+            req.unmeasured,
+            Timings::default(),
+        )
+    } else {
+        grade::grade(course, &Request { selector: Some(to_grade.join(",")), ..req.clone() }, &|_| {})?
+    };
+    let mut fresh = graded.exercises.into_iter();
+    let mut exercises = Vec::new();
+    let count = reused.iter().filter(|r| r.is_some()).count();
+    for (key, reused) in keys.into_iter().zip(reused) {
+        let report = match reused {
+            Some(r) => r,
+            None => {
+                let r = fresh.next().context("a graded kata is missing from its report")?;
+                if let Some(key) = key {
+                    reuse.keep(key, &r);
+                }
+                r
+            }
+        };
+        exercises.push(report);
+    }
+    let timings = Timings {
+        total: graded.duration_ms,
+        stage: graded.stage_ms,
+        build: graded.build_ms,
+        run: graded.run_ms,
+    };
+    Ok((Report::new(exercises, graded.ignored_files, req.unmeasured, timings), count))
+}
+
+fn grade_one(course: &Course, template: &Request, sub: &Path, slot: usize, out: &Path, reuse: &Reuse) -> Row {
     let name = sub.file_name().map_or_else(|| "submission".into(), |n| n.to_string_lossy().into_owned());
     let start = Instant::now();
     let req = Request { submission: Some(sub.to_path_buf()), slot, ..template.clone() };
-    let result = grade::grade(course, &req, &|_| {}).and_then(|report| {
+    let mut reused = 0;
+    let result = grade_reusing(course, &req, reuse).and_then(|(report, count)| {
+        reused = count;
         std::fs::write(out.join(format!("{name}.json")), report::json::render(&report))?;
         std::fs::write(out.join(format!("{name}.junit.xml")), report::junit::render(&report))?;
         let gradescope = report::gradescope::render(&report, report::gradescope::Visibility::Visible);
@@ -109,10 +176,10 @@ fn grade_one(course: &Course, template: &Request, sub: &Path, slot: usize, out: 
     });
     let seconds = start.elapsed().as_secs_f64();
     match result {
-        Ok(report) => Row { name, report: Some(report), error: None, seconds },
+        Ok(report) => Row { name, report: Some(report), error: None, seconds, reused },
         Err(e) => {
             let _ = std::fs::write(out.join(format!("{name}.error.txt")), format!("{e:#}"));
-            Row { name, report: None, error: Some(format!("{e:#}")), seconds }
+            Row { name, report: None, error: Some(format!("{e:#}")), seconds, reused }
         }
     }
 }

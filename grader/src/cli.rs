@@ -58,9 +58,26 @@ pub enum Command {
         #[arg(long)]
         test: Option<String>,
     },
+    /// Merge the outputs of `batch --shard I/N` into one class result (summary.csv, every
+    /// submission's files); refuses a shard or submission missing or graded twice.
+    Merge {
+        /// The shards' --out folders.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Where the class result goes (a new or empty folder).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Write the class report of a batch's (or merge's) output DIR: class.html (one file,
+    /// charts included), class.md, and feedback/NAME.md and .html for each student.
+    Report { dir: PathBuf },
     /// Write a Gradescope autograder package (the course, setup.sh, run_autograder) into DIR;
     /// zip its contents and upload them as the autograder.
     Gradescope { dir: PathBuf },
+    /// Write the repository a class starts from into DIR (a new or empty folder): the katas'
+    /// stubs and lessons, the grader with its hidden suites, a grading workflow for GitHub
+    /// Classroom; no solutions, no course tests, no instructors' material.
+    Export { dir: PathBuf },
     /// Print a GitHub Actions workflow: `student` grades on push, `instructor` grades a class
     /// in shards.
     CiTemplate {
@@ -87,6 +104,10 @@ pub struct Options {
     /// Report format.
     #[arg(long, value_enum, default_value = "human", global = true)]
     pub format: Format,
+    /// Also write the report in another format to a file (repeatable):
+    /// `--write junit=grader-junit.xml --write markdown=summary.md --write classroom=points.json`.
+    #[arg(long, value_name = "FORMAT=PATH", global = true)]
+    pub write: Vec<crate::report::Write>,
     /// Who sees the tests on Gradescope (`--format gradescope`).
     #[arg(long, value_enum, default_value = "visible", global = true)]
     pub gradescope_visibility: crate::report::gradescope::Visibility,

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use console::style;
 
 use crate::batch::{self, Shard};
@@ -84,12 +84,27 @@ fn run(opts: &Options, course: &Course, req: &Request) -> Result<Report> {
 }
 
 fn render(opts: &Options, report: &Report) -> String {
-    match opts.format {
+    render_as(opts, opts.format, report)
+}
+
+fn render_as(opts: &Options, format: Format, report: &Report) -> String {
+    match format {
         Format::Human => report::human::render(report, &report::human::Options { verbose: opts.verbose }),
         Format::Json => report::json::render(report),
         Format::Junit => report::junit::render(report),
         Format::Gradescope => report::gradescope::render(report, opts.gradescope_visibility),
+        Format::Markdown => report::markdown::render(report),
+        Format::Classroom => report::classroom::render(report),
     }
+}
+
+/// `--write FORMAT=PATH`: the same report in more formats, for a CI step that needs several.
+fn write_extra(opts: &Options, report: &Report) -> Result<()> {
+    for w in &opts.write {
+        let text = render_as(opts, w.format, report);
+        std::fs::write(&w.path, text).with_context(|| format!("writing {}", w.path.display()))?;
+    }
+    Ok(())
 }
 
 /// `grader [KATA] [TEST]`: grade and report; exit 0 only when everything selected passes.
@@ -105,6 +120,7 @@ pub fn grade(opts: &Options, exercise: Option<String>, test: Option<String>) -> 
     print!("{}", local_edits_warning(opts, &course, &report));
     println!("{}", render(opts, &report));
     print!("{}", next_after_pass(opts, &course, &report));
+    write_extra(opts, &report)?;
     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
@@ -212,6 +228,12 @@ pub fn batch(
 ) -> Result<ExitCode> {
     let course = course(opts)?;
     let subs = batch::submissions(dir, shard)?;
+    let name = |p: &PathBuf| p.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let manifest = crate::merge::Manifest {
+        shard: shard.map(|s| format!("{}/{}", s.index, s.count)),
+        class: batch::submissions(dir, None)?.iter().map(name).collect(),
+        graded: subs.iter().map(name).collect(),
+    };
     let at_once = opts.jobs.unwrap_or(1);
     let mut template = request(opts, &course, exercise, test);
     grade::selected(&course, &template)?;
@@ -219,10 +241,34 @@ pub fn batch(
     template.color = false;
     let started = std::time::Instant::now();
     let n = batch::run(&course, &template, &subs, at_once, out)?;
+    manifest.write(out)?;
     println!(
         "graded {n} submission(s) in {:.1} s; results and summary.csv in {}",
         started.elapsed().as_secs_f64(),
         out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `grader merge SHARD_DIR... --out DIR`: the shards of a class as one result.
+pub fn merge(shards: &[PathBuf], out: &Path) -> Result<ExitCode> {
+    let merged = crate::merge::merge(shards, out)?;
+    println!(
+        "merged {} submission(s) from {} shard(s) into {}",
+        merged.submissions,
+        merged.shards,
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `grader report DIR`: the class report of a batch's output.
+pub fn class_report(dir: &Path) -> Result<ExitCode> {
+    let written = crate::class_report::write(dir)?;
+    println!(
+        "wrote {}/class.html, class.md and feedback/ for {} submission(s)",
+        dir.display(),
+        written.students
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -234,6 +280,20 @@ pub fn gradescope(opts: &Options, dir: &Path) -> Result<ExitCode> {
         "Wrote the autograder to {}. Zip its contents (cd {} && zip -r ../autograder.zip .) and upload the zip on Gradescope.",
         dir.display(),
         dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn export(opts: &Options, dir: &Path) -> Result<ExitCode> {
+    let course = course(opts)?;
+    let exported = crate::export::export(&course, dir)?;
+    if let Some(warning) = &exported.lock_warning {
+        eprintln!("warning: {warning}");
+    }
+    println!(
+        "Wrote a class's repository to {}: {} katas as stubs, the grader and its hidden suites, and          .github/workflows/classroom.yml. Commit it as the assignment's template repository.",
+        dir.display(),
+        exported.katas
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -6,21 +6,25 @@ mod build;
 mod build_cache;
 mod capture;
 mod cgroup;
+mod class_report;
 mod cli;
 mod commands;
 mod cores;
 mod course;
+mod export;
 mod grade;
 mod hint;
 mod inspect;
 mod integrations;
 mod list;
+mod merge;
 mod model;
 mod procgroup;
 mod progress;
 mod progress_bar;
 mod report;
 mod reset;
+mod reuse;
 mod run;
 mod sandbox;
 mod schedule;
@@ -50,6 +54,9 @@ fn main() -> ExitCode {
             commands::batch(&cli.opts, &dir, &out, shard, exercise, test)
         }
         Some(Command::Gradescope { dir }) => commands::gradescope(&cli.opts, &dir),
+        Some(Command::Merge { shards, out }) => commands::merge(&shards, &out),
+        Some(Command::Report { dir }) => commands::class_report(&dir),
+        Some(Command::Export { dir }) => commands::export(&cli.opts, &dir),
         Some(Command::CiTemplate { kind }) => commands::ci_template(kind),
         Some(Command::Supervise) => supervise::main().map(|_| ExitCode::SUCCESS),
     };

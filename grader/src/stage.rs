@@ -128,15 +128,21 @@ pub fn stage(course: &Course, source: &Source, dir: &Path, slot: usize) -> Resul
     if !lock.is_empty() && !dir.join("Cargo.lock").exists() {
         std::fs::write(dir.join("Cargo.lock"), lock)?;
     }
-    let ignored = match &source.checkout {
+    let ignored = checkout_ignored(course, source)?;
+    Ok(Staged { dir: dir.to_path_buf(), exercises, ignored })
+}
+
+/// Files of a submitted checkout's grader, manifests or cargo settings that differ from the
+/// trusted ones (not used).
+pub fn checkout_ignored(course: &Course, source: &Source) -> Result<Vec<PathBuf>> {
+    Ok(match &source.checkout {
         Some(checkout) if *checkout != course.root => {
             let mut v = ignored_files(checkout, &course.root)?;
             v.retain(|f| TRUSTED_TOP.iter().any(|t| f.starts_with(t)));
             v
         }
         _ => vec![],
-    };
-    Ok(Staged { dir: dir.to_path_buf(), exercises, ignored })
+    })
 }
 
 fn read_table(path: &Path) -> Result<Table> {

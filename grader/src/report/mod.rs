@@ -1,9 +1,11 @@
 //! Report: the same [`Report`](crate::model::Report) for people and for machines.
 
+pub mod classroom;
 pub mod gradescope;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod markdown;
 
 use clap::ValueEnum;
 
@@ -17,6 +19,29 @@ pub enum Format {
     Junit,
     /// Gradescope's results.json.
     Gradescope,
+    /// Markdown feedback for a CI job summary or a course page.
+    Markdown,
+    /// The results GitHub Classroom's autograding reporter reads (points per test).
+    Classroom,
+}
+
+/// A report written to a file besides the one printed: `--write junit=grader-junit.xml`.
+#[derive(Debug, Clone)]
+pub struct Write {
+    pub format: Format,
+    pub path: std::path::PathBuf,
+}
+
+impl std::str::FromStr for Write {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Write, String> {
+        let (format, path) = s.split_once('=').ok_or("expected FORMAT=PATH, like junit=grader-junit.xml")?;
+        let format = Format::from_str(format, true).map_err(|e| format!("{format}: {e}"))?;
+        if path.is_empty() {
+            return Err("the PATH of FORMAT=PATH is empty".into());
+        }
+        Ok(Write { format, path: path.into() })
+    }
 }
 
 /// Colour only on a terminal (console's own check) and never when NO_COLOR is set, whatever
