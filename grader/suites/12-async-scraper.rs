@@ -287,10 +287,19 @@ fn scrape_sampling(store: &Bookstore, cfg: &Config, pages: u64) -> (Report, Slot
             }
             Slots { idle, open }
         });
+        /// Stops the sampler however the scrape ends: a panic in it must not leave the scope
+        /// waiting for the sampler until the deadline.
+        struct Stop<'a>(&'a std::sync::atomic::AtomicBool);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let stop = Stop(&done);
         let start = Instant::now();
         let report = run(scrape(&store.base_url(), cfg));
         let took = start.elapsed();
-        done.store(true, std::sync::atomic::Ordering::SeqCst);
+        drop(stop);
         let slots = sampler.join().expect("the sampler");
         (report.unwrap_or_else(|e| panic!("scrape failed: {e:?}")), slots, took)
     })
