@@ -70,8 +70,9 @@ pub fn test<'a>(report: &'a Value, dir: &str, name: &str) -> &'a Value {
 }
 
 /// A known-wrong implementation, and what must catch it. Declared in `tests/wrong/NN-name.toml`:
-/// either the reference solution with `edit`s, or written from scratch as a student would, in
-/// `tests/wrong/NN-name/SCRATCH/src/`.
+/// the reference solution with `edit`s, or a `src/` written from scratch as a student would, in
+/// `tests/wrong/NN-name/SCRATCH/src/`, with `edit`s of its own where several flaws share one
+/// student's code.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Wrong {
     pub name: String,
