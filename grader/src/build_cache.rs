@@ -77,7 +77,7 @@ fn reuse(last: &Record, exercises: &[Exercise]) -> Option<BTreeMap<String, Built
 }
 
 /// Length and modification time of a file, or `None` if it is gone.
-fn stamp(path: &Path) -> Option<String> {
+pub fn stamp(path: &Path) -> Option<String> {
     let m = std::fs::metadata(path).ok()?;
     let modified = m.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
     Some(format!("{}:{}", m.len(), modified.as_nanos()))

@@ -72,11 +72,7 @@ pub fn list(suite: &Path) -> Result<Vec<TestInfo>> {
 /// [`list`], remembered in `cache_dir` while the suite binary stays the same file: a re-grade
 /// that rebuilt nothing starts no process to learn what it already knows.
 pub fn list_cached(suite: &Path, cache_dir: &Path) -> Result<Vec<TestInfo>> {
-    let stamp = |m: std::fs::Metadata| {
-        let modified = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-        format!("{}:{}", m.len(), modified.map_or(0, |d| d.as_nanos()))
-    };
-    let stamp = stamp(std::fs::metadata(suite)?);
+    let stamp = crate::build_cache::stamp(suite).context("the suite binary is gone")?;
     let name: String =
         suite.to_string_lossy().chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect();
     let file = cache_dir.join(format!("{name}.json"));
