@@ -5,7 +5,7 @@ pub mod command;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use kit::protocol::TestInfo;
 
 use crate::build::cache;
@@ -35,6 +35,8 @@ pub struct Request {
     pub unmeasured: UnmeasuredPolicy,
     /// Which staging area to use: runs in different slots may grade at the same time.
     pub slot: usize,
+    /// Refuse to grade unless every protection would be in force around the tests.
+    pub require_sandbox: bool,
 }
 
 /// The katas a request selects; an unknown kata or test name is an error, never an empty pass.
@@ -52,6 +54,24 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     std::fs::create_dir_all(&state_dir)?;
     let lock = std::fs::File::create(state_dir.join(".lock"))?;
     lock.lock()?; // one grading run at a time per target directory
+    let mut run_opts = RunOptions {
+        jobs: req.jobs,
+        limits: req.limits.clone(),
+        default_deadline: course.default_deadline(),
+        state_dir: state_dir.clone(),
+        repeat: req.repeat,
+        unmeasured: req.unmeasured,
+        hidden: secrets(course, req),
+    };
+    let probed = run::probe(&run_opts).context("probing the confinement a test would get")?;
+    if req.require_sandbox {
+        let missing = probed.missing();
+        anyhow::ensure!(
+            missing.is_empty(),
+            "--require-sandbox: refusing to grade, because a test here would run without {}",
+            missing.join("; without ")
+        );
+    }
     let staged = stage::stage(course, &source, &state_dir.join("stage"), req.slot)?;
     let stage_ms = start.elapsed().as_millis() as u64;
 
@@ -62,15 +82,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     let run_start = Instant::now();
     let (plan, listed) =
         plan::plan(course, req.test.as_deref(), &state_dir.join("listings"), &selected, &builds)?;
-    let run_opts = RunOptions {
-        jobs: req.jobs,
-        limits: req.limits.clone(),
-        default_deadline: course.default_deadline(),
-        state_dir,
-        repeat: req.repeat,
-        unmeasured: req.unmeasured,
-        hidden: secrets(course, req),
-    };
+    run_opts.hidden = secrets(course, req); // this run's staging area exists now
     on_event(Event::Running(plan.len()));
     let results = run::run(&plan, &run_opts, on_event);
     let exercises = assemble(listed, results, &staged);
@@ -81,7 +93,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         build: build_ms,
         run: run_start.elapsed().as_millis() as u64,
     };
-    Ok(Report::new(exercises, ignored, req.unmeasured, timings))
+    Ok(Report::new(exercises, ignored, req.unmeasured, timings, Some(probed)))
 }
 
 /// Where this run stages and keeps results: slot 0 is the usual place; batch mode grades
@@ -172,6 +184,7 @@ fn not_run(info: &TestInfo, status: Status, message: String) -> TestReport {
         leaked: vec![],
         stdout: String::new(),
         stderr: String::new(),
+        protections: None,
     }
 }
 

@@ -66,6 +66,7 @@ pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u6
         leaked: outcome.leaked,
         stdout: outcome.stdout.text,
         stderr: outcome.stderr.text,
+        protections: outcome.protections,
     }
 }
 

@@ -12,8 +12,10 @@ const DENIED: &[(&str, i64)] = &[
     ("ptrace", libc_nr::PTRACE),
 ];
 
-/// System call numbers, from nix's libc (no unsafe code needed to name them).
+/// System call numbers, from nix's libc (no unsafe code needed to name them); a `c_long`, which
+/// is narrower than seccompiler's i64 on 32-bit targets.
 #[cfg(target_os = "linux")]
+#[allow(clippy::unnecessary_cast)]
 mod libc_nr {
     use nix::libc;
     pub const PROCESS_VM_READV: i64 = libc::SYS_process_vm_readv as i64;
