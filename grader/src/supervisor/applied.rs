@@ -15,12 +15,16 @@ pub struct Applied {
     /// The seccomp filter: the calls it denies.
     pub seccomp: Option<Result<Vec<String>, String>>,
     pub network: Option<Result<(), String>>,
+    /// Every capability dropped (a test started by root keeps none).
+    pub capabilities: Option<Result<(), String>>,
     /// The pids cgroup: its task limit.
     pub cgroup: Option<Result<usize, String>>,
     /// Whether Landlock lets the test read /proc.
     pub proc_readable: bool,
     /// A `--hidden` folder that lies under a folder the test may read.
     pub hidden_exposed: Option<PathBuf>,
+    /// The user namespace entered without root: `Ok(false)` when privileged enough not to need one.
+    pub user_namespace: Option<Result<bool, String>>,
 }
 
 /// Why a step reported nothing: it was never tried.
@@ -73,13 +77,25 @@ pub fn protections(a: &Applied) -> Protections {
         (Some(Ok(_)), Err(l)) => Protection::off(format!("/proc is readable: {l}")),
         (other, _) => Protection::off(format!("no seccomp filter: {}", why(other))),
     };
-    let network_isolated = match &a.network {
-        Some(Ok(())) => Protection::on("a network namespace with only loopback"),
-        other => Protection::off(why(other)),
+    let network_isolated = match (&a.network, &a.user_namespace) {
+        (Some(Ok(())), Some(Ok(true))) => {
+            Protection::on("a network namespace with only loopback, in a user namespace (no root needed)")
+        }
+        (Some(Ok(())), _) => Protection::on("a network namespace with only loopback"),
+        (other, Some(Err(userns))) => Protection::off(format!("{} (not root, and {userns})", why(other))),
+        (other, _) => Protection::off(why(other)),
     };
     let pids_cgroup = match &a.cgroup {
         Some(Ok(max)) => Protection::on(format!("at most {max} tasks")),
         other => Protection::off(why(other)),
+    };
+    // A test that kept root's capabilities can undo the rest (a kernel module, for one).
+    let (read_only_disk, hidden_unreadable, memory_access_blocked) = match &a.capabilities {
+        Some(Ok(())) => (read_only_disk, hidden_unreadable, memory_access_blocked),
+        other => {
+            let kept = Protection::off(format!("the test kept its capabilities: {}", why(other)));
+            (kept.clone(), kept.clone(), kept)
+        }
     };
     Protections { read_only_disk, hidden_unreadable, memory_access_blocked, network_isolated, pids_cgroup }
 }
@@ -94,9 +110,11 @@ mod tests {
             landlock: Some(Ok(Some(7))),
             seccomp: Some(Ok(vec!["ptrace".into()])),
             network: Some(Ok(())),
+            capabilities: Some(Ok(())),
             cgroup: Some(Ok(1024)),
             proc_readable: false,
             hidden_exposed: None,
+            user_namespace: Some(Ok(false)),
         }
     }
 
@@ -125,6 +143,15 @@ mod tests {
         assert!(!p.read_only_disk.in_force && !p.hidden_unreadable.in_force);
         assert!(p.read_only_disk.detail.contains("EPERM") && p.read_only_disk.detail.contains("no Landlock"));
         assert!(!p.memory_access_blocked.in_force, "/proc cannot be denied without Landlock");
+    }
+
+    #[test]
+    fn a_test_that_kept_capabilities_is_not_confined_whatever_else_held() {
+        let p = protections(&Applied { capabilities: Some(Err("EPERM".into())), ..everything() });
+        for kept in [&p.read_only_disk, &p.hidden_unreadable, &p.memory_access_blocked] {
+            assert!(!kept.in_force && kept.detail.contains("kept its capabilities"), "{p:?}");
+        }
+        assert!(p.network_isolated.in_force && p.pids_cgroup.in_force);
     }
 
     #[test]

@@ -17,10 +17,12 @@ pub mod process_group;
 pub mod process_tree;
 
 mod applied;
+mod capabilities;
 mod disk_rules;
 mod launcher;
 mod loopback;
 mod syscall_filter;
+mod user_namespace;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -105,17 +107,19 @@ pub struct Outcome {
 
 /// Entry point of `grader __supervise`: reads a [`Job`] from stdin, prints an [`Outcome`].
 pub fn main() -> Result<()> {
+    // First, while this process has one thread.
+    let user_namespace = user_namespace::enter_unless_privileged();
     let mut input = String::new();
     std::io::stdin().read_to_string(&mut input)?;
     let job: Job = serde_json::from_str(&input).context("reading the job")?;
-    let outcome = supervise(&job)?;
+    let outcome = supervise(&job, user_namespace)?;
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, &outcome)?;
     out.flush()?;
     Ok(())
 }
 
-fn supervise(job: &Job) -> Result<Outcome> {
+fn supervise(job: &Job, user_namespace: Result<bool, String>) -> Result<Outcome> {
     process_tree::become_subreaper();
     limit_self(&job.limits);
     let cgroup = PidsCgroup::enter(job.limits.tasks);
@@ -146,9 +150,11 @@ fn supervise(job: &Job) -> Result<Outcome> {
         landlock: Some(launched.landlock),
         seccomp: Some(launched.seccomp),
         network: Some(launched.network),
+        capabilities: Some(launched.capabilities),
         cgroup: Some(cgroup.as_ref().map(|_| job.limits.tasks).map_err(Clone::clone)),
         proc_readable: disk_rules::PROC_READABLE,
         hidden_exposed: job.hidden.iter().find(|h| readable.iter().any(|r| h.starts_with(r))).cloned(),
+        user_namespace: Some(user_namespace),
     });
     let mut child = launched.child.with_context(|| format!("starting {}", job.program.display()))?;
     {
