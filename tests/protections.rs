@@ -130,6 +130,19 @@ fn require_sandbox_grades_only_with_every_protection_in_force() {
     assert_eq!(out.status.code(), Some(2), "{said}");
     assert!(out.stdout.is_empty(), "no report, no grade: {}", String::from_utf8_lossy(&out.stdout));
     assert!(said.contains("--require-sandbox: refusing to grade"), "{said}");
+    // A batch refuses once, up front, with the same reasons, and grades no submission.
+    let subs = tempfile::tempdir().unwrap();
+    katas::copy_tree(&root().join("solutions/01-threads"), &subs.path().join("alice/01-threads"));
+    let grades = tempfile::tempdir().unwrap();
+    let batch = grader()
+        .args(["batch", &subs.path().to_string_lossy(), "--out", &grades.path().to_string_lossy()])
+        .args(["--exercise", "01", "--require-sandbox"])
+        .output()
+        .unwrap();
+    let batch_said = String::from_utf8_lossy(&batch.stderr);
+    assert_eq!(batch.status.code(), Some(2), "{batch_said}");
+    assert!(batch_said.contains("--require-sandbox: refusing to grade"), "{batch_said}");
+    assert!(!grades.path().join("summary.csv").exists(), "nothing graded");
     for key in missing {
         let label = key.replace('_', " ").replace("hidden unreadable", "hidden folders unreadable");
         assert!(said.contains(&label) && said.contains(p[key]["detail"].as_str().unwrap()), "{key}: {said}");

@@ -74,6 +74,9 @@ pub fn run(
     if subs.is_empty() {
         bail!("no submission folders to grade");
     }
+    if template.require_sandbox {
+        grade::require_sandbox(course, template)?;
+    }
     std::fs::create_dir_all(out)?;
     // In name order, as the summary lists them, so an instructor can tell how far it got.
     let queue = Mutex::new(subs.iter().collect::<std::collections::VecDeque<_>>());

@@ -11,6 +11,7 @@ use kit::protocol::TestInfo;
 use crate::build::cache;
 use crate::build::{self, BuildOptions};
 use crate::course::{Course, Exercise, Flavor};
+use crate::model::protections::Protections;
 use crate::model::{ExerciseReport, Report, Status, TestReport, Timings, UnmeasuredPolicy};
 use crate::plan::{self, Listed, Listing};
 use crate::run::cores;
@@ -54,24 +55,8 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     std::fs::create_dir_all(&state_dir)?;
     let lock = std::fs::File::create(state_dir.join(".lock"))?;
     lock.lock()?; // one grading run at a time per target directory
-    let mut run_opts = RunOptions {
-        jobs: req.jobs,
-        limits: req.limits.clone(),
-        default_deadline: course.default_deadline(),
-        state_dir: state_dir.clone(),
-        repeat: req.repeat,
-        unmeasured: req.unmeasured,
-        hidden: secrets(course, req),
-    };
-    let probed = run::probe(&run_opts).context("probing the confinement a test would get")?;
-    if req.require_sandbox {
-        let missing = probed.missing();
-        anyhow::ensure!(
-            missing.is_empty(),
-            "--require-sandbox: refusing to grade, because a test here would run without {}",
-            missing.join("; without ")
-        );
-    }
+    let mut run_opts = run_options(course, req, state_dir.clone());
+    let probed = probe(&run_opts, req.require_sandbox)?;
     let staged = stage::stage(course, &source, &state_dir.join("stage"), req.slot)?;
     let stage_ms = start.elapsed().as_millis() as u64;
 
@@ -94,6 +79,39 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         run: run_start.elapsed().as_millis() as u64,
     };
     Ok(Report::new(exercises, ignored, req.unmeasured, timings, Some(probed)))
+}
+
+/// How this request's tests are run.
+fn run_options(course: &Course, req: &Request, state_dir: PathBuf) -> RunOptions {
+    RunOptions {
+        jobs: req.jobs,
+        limits: req.limits.clone(),
+        default_deadline: course.default_deadline(),
+        state_dir,
+        repeat: req.repeat,
+        unmeasured: req.unmeasured,
+        hidden: secrets(course, req),
+    }
+}
+
+/// What a test would be confined by here; with `required`, an error naming every protection
+/// that would be missing, and why.
+fn probe(opts: &RunOptions, required: bool) -> Result<Protections> {
+    let probed = run::probe(opts).context("probing the confinement a test would get")?;
+    let missing = probed.missing();
+    anyhow::ensure!(
+        !required || missing.is_empty(),
+        "--require-sandbox: refusing to grade, because a test here would run without {}",
+        missing.join("; without ")
+    );
+    Ok(probed)
+}
+
+/// `--require-sandbox` before a batch: refuses once, up front, rather than once per submission.
+pub fn require_sandbox(course: &Course, req: &Request) -> Result<()> {
+    let state_dir = state_dir(req);
+    std::fs::create_dir_all(&state_dir)?;
+    probe(&run_options(course, req, state_dir), true).map(drop)
 }
 
 /// Where this run stages and keeps results: slot 0 is the usual place; batch mode grades
