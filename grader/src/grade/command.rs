@@ -154,10 +154,7 @@ fn next_after_pass(opts: &Options, course: &Course, report: &Report) -> String {
         return String::new();
     }
     let dir = course.progress_dir();
-    let next = course.exercises.iter().find(|e| {
-        !report.exercises.iter().any(|r| r.dir == e.dir())
-            && standing::state(standing::load(&dir, e).as_ref()) != standing::State::Done
-    });
+    let next = standing::next(course, &dir, &|e| report.exercises.iter().any(|r| r.dir == e.dir()));
     match next {
         Some(e) => format!(
             "{} {}: read exercises/{}/README.md, fill in its src/, then `cargo run -p grader -- {:02}`\n",
@@ -315,12 +312,7 @@ pub fn watch(opts: &Options, selector: Option<&str>) -> Result<ExitCode> {
     let state_dir = course.progress_dir();
     let first = match selector {
         Some(s) => one(&course, s)?,
-        None => course
-            .exercises
-            .iter()
-            .find(|e| standing::state(standing::load(&state_dir, e).as_ref()) != standing::State::Done)
-            .unwrap_or(&course.exercises[0])
-            .clone(),
+        None => standing::next(&course, &state_dir, &|_| false).unwrap_or(&course.exercises[0]).clone(),
     };
     watch::watch(&course, &state_dir, first, &|ex| {
         let req = request(opts, &course, Some(ex.dir()), None);
