@@ -138,7 +138,7 @@ fn two_shards_cover_every_submission_exactly_once() {
                 "--shard",
                 shard,
             ])
-            .args(["--exercise", "01", "--test", "both_returns_both_results", "--jobs", "2"])
+            .args(["--exercise", "01", "--test", "both_returns_both_results", "--submissions-at-once", "2"])
             .assert()
             .success();
         let mut summary = csv::Reader::from_path(out.path().join("summary.csv")).unwrap();

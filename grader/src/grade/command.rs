@@ -223,6 +223,7 @@ pub fn batch(
     shard: Option<Shard>,
     exercise: Option<String>,
     test: Option<String>,
+    at_once: Option<usize>,
 ) -> Result<ExitCode> {
     let course = course(opts)?;
     let subs = batch::submissions(dir, shard)?;
@@ -232,10 +233,10 @@ pub fn batch(
         class: batch::submissions(dir, None)?.iter().map(name).collect(),
         graded: subs.iter().map(name).collect(),
     };
-    let at_once = opts.jobs.unwrap_or(1);
+    let at_once = at_once.unwrap_or(1).max(1);
     let mut template = request(opts, &course, exercise, test);
     grade::selected(&course, &template)?;
-    template.jobs = (kit::cores() / at_once).max(1);
+    template.jobs = opts.jobs.unwrap_or((kit::cores() / at_once).max(1));
     template.color = false;
     let started = std::time::Instant::now();
     let n = batch::run(&course, &template, &subs, at_once, out)?;
