@@ -242,7 +242,8 @@ pub fn batch(
     let n = batch::run(&course, &template, &subs, at_once, out)?;
     manifest.write(out)?;
     println!(
-        "graded {n} submission(s) in {:.1} s; results and summary.csv in {}",
+        "graded {} in {:.1} s; results and summary.csv in {}",
+        crate::report::count(n as u64, "submission"),
         started.elapsed().as_secs_f64(),
         out.display()
     );
@@ -253,9 +254,9 @@ pub fn batch(
 pub fn merge(shards: &[PathBuf], out: &Path) -> Result<ExitCode> {
     let merged = crate::class::merge::merge(shards, out)?;
     println!(
-        "merged {} submission(s) from {} shard(s) into {}",
-        merged.submissions,
-        merged.shards,
+        "merged {} from {} into {}",
+        crate::report::count(merged.submissions as u64, "submission"),
+        crate::report::count(merged.shards as u64, "shard"),
         out.display()
     );
     Ok(ExitCode::SUCCESS)

@@ -46,7 +46,8 @@ pub fn render(report: &Report, visibility: Visibility) -> String {
     let unmeasured = match report.unmeasured {
         0 => String::new(),
         n => format!(
-            "{n} timing test(s) could not be measured on a busy machine; their points are {}. ",
+            "{} could not be measured on a busy machine; their points are {}. ",
+            super::count(n, "timing test"),
             if report.unmeasured_policy == UnmeasuredPolicy::Award { "awarded" } else { "withheld" }
         ),
     };
