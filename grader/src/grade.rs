@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use kit::protocol::TestInfo;
+use protocol::TestInfo;
 
 use crate::build::{self, BuildOptions, Built};
 use crate::build_cache;

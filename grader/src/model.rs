@@ -2,7 +2,7 @@
 //! Serialised as the `--format json` schema (docs/report-schema.md); bump
 //! [`SCHEMA_VERSION`] on any change that is not a pure addition.
 
-use kit::protocol::Figure;
+use protocol::Figure;
 use serde::{Deserialize, Serialize};
 
 use crate::inspect::Stall;

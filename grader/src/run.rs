@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use kit::protocol::TestInfo;
+use protocol::TestInfo;
 
 use crate::capture::read_capped;
 use crate::cores;

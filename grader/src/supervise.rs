@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use kit::protocol::BodyResult;
+use protocol::BodyResult;
 use serde::{Deserialize, Serialize};
 
 use crate::capture::{Captured, read_capped};
