@@ -52,7 +52,7 @@ fn every_kata_readme_has_the_same_sections() {
 
 #[test]
 fn the_hint_command_cites_a_section_every_readme_has() {
-    let hint = std::fs::read_to_string(root().join("grader/src/hint.rs")).unwrap();
+    let hint = std::fs::read_to_string(root().join("grader/src/student/hint.rs")).unwrap();
     let cited = hint
         .lines()
         .find_map(|l| l.trim().strip_prefix("pub const IDEAS: &str = \""))

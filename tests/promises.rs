@@ -20,7 +20,7 @@ struct Row {
 }
 
 /// The names of the tests a suite registers: every `test!(name)`, read from the source the
-/// way the grader reads a suite it cannot build (grader/src/suite_scan.rs).
+/// way the grader reads a suite it cannot build (grader/src/plan/suite_scan.rs).
 fn registered(source: &str) -> BTreeSet<String> {
     source
         .split("test!(")

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::report::Format;
+use crate::supervisor::limits;
 
 /// Grades the concurrency katas: builds your exercises with hidden tests, runs each test in its
 /// own guarded process, and tells you what to fix next.
@@ -50,7 +51,7 @@ pub enum Command {
         out: PathBuf,
         /// Grade only shard I of N (`--shard 2/4`), for a CI matrix: every shard agrees on the order.
         #[arg(long)]
-        shard: Option<crate::batch::Shard>,
+        shard: Option<crate::class::batch::Shard>,
         /// Only these katas (`01`, `threads`, `01,02`).
         #[arg(long)]
         exercise: Option<String>,
@@ -139,12 +140,12 @@ pub struct Options {
     #[arg(long, value_name = "SECS", global = true)]
     pub build_timeout: Option<u64>,
     /// Memory each test process may use, in MiB.
-    #[arg(long, default_value_t = 2048, value_name = "MIB", global = true)]
+    #[arg(long, default_value_t = limits::MEMORY_MIB, value_name = "MIB", global = true)]
     pub memory_mib: u64,
     /// Processes a test may have alive at once.
-    #[arg(long, default_value_t = 64, global = true)]
+    #[arg(long, default_value_t = limits::PROCESSES, global = true)]
     pub max_processes: usize,
     /// Processes and threads a test may have, enforced by a pids cgroup where one can be made.
-    #[arg(long, default_value_t = 1024, global = true)]
+    #[arg(long, default_value_t = limits::TASKS, global = true)]
     pub max_tasks: usize,
 }

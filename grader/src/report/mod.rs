@@ -5,6 +5,7 @@ pub mod gradescope;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod live;
 pub mod markdown;
 
 use clap::ValueEnum;

@@ -1,6 +1,11 @@
 //! Run: every hidden test in its own supervised process. Tests that measure time run alone,
 //! after the others, which share the cores (see `cores`, which also covers batch slots).
 
+pub mod cores;
+pub mod event;
+pub mod schedule;
+pub mod verdict;
+
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -8,24 +13,15 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
-use protocol::TestInfo;
+use anyhow::{Context, Result};
 
-use crate::capture::read_capped;
-use crate::cores;
 use crate::model::{Status, TestReport, UnmeasuredPolicy};
-use crate::procgroup;
-use crate::schedule::Durations;
-use crate::supervise::{Job, Limits, Outcome};
-use crate::verdict::judge;
-
-/// One test to run: which exercise, which suite binary, and its registration.
-#[derive(Debug, Clone)]
-pub struct Planned {
-    pub exercise: String,
-    pub suite: PathBuf,
-    pub info: TestInfo,
-}
+use crate::plan::Planned;
+use crate::run::schedule::Durations;
+use crate::run::verdict::judge;
+use crate::supervisor::process_group;
+use crate::supervisor::{Job, Limits, Outcome};
+use event::Event;
 
 pub struct RunOptions {
     pub jobs: usize,
@@ -39,53 +35,6 @@ pub struct RunOptions {
     pub unmeasured: UnmeasuredPolicy,
     /// Folders no test may read.
     pub hidden: Vec<PathBuf>,
-}
-
-/// What grading tells a reporter as it goes; reporters never see how tests run.
-pub enum Event<'a> {
-    /// The build of this many katas started.
-    Building(usize),
-    /// This many tests are about to run.
-    Running(usize),
-    Finished(&'a Planned, &'a TestReport),
-}
-
-/// Asks a suite binary for its registered tests. A suite's `main` may run the kata's code
-/// first (07's worker guard), so this child is isolated and bounded like a test.
-pub fn list(suite: &Path) -> Result<Vec<TestInfo>> {
-    let mut cmd = Command::new(suite);
-    cmd.arg("--list").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    procgroup::isolate(&mut cmd);
-    let mut child = cmd.spawn().with_context(|| format!("starting {}", suite.display()))?;
-    let (out, err) = (child.stdout.take().expect("piped"), child.stderr.take().expect("piped"));
-    let out = std::thread::spawn(move || read_capped(out, 1 << 20, 16 << 20));
-    let err = std::thread::spawn(move || read_capped(err, 4 << 10, 16 << 20));
-    let finished = procgroup::wait_or_kill(&mut child, Duration::from_secs(30))?.is_some();
-    let (text, errors) = (out.join().expect("list reader").text, err.join().expect("list reader").text);
-    if !finished {
-        bail!("{} did not list its tests within 30 s", suite.display());
-    }
-    serde_json::from_str(&text)
-        .with_context(|| format!("reading the test list of {}; it said: {}", suite.display(), errors.trim()))
-}
-
-/// [`list`], remembered in `cache_dir` while the suite binary stays the same file: a re-grade
-/// that rebuilt nothing starts no process to learn what it already knows.
-pub fn list_cached(suite: &Path, cache_dir: &Path) -> Result<Vec<TestInfo>> {
-    let stamp = crate::build_cache::stamp(suite).context("the suite binary is gone")?;
-    let name: String =
-        suite.to_string_lossy().chars().map(|c| if c.is_alphanumeric() { c } else { '_' }).collect();
-    let file = cache_dir.join(format!("{name}.json"));
-    if let Some((seen, tests)) =
-        std::fs::read(&file).ok().and_then(|b| serde_json::from_slice::<(String, Vec<TestInfo>)>(&b).ok())
-        && seen == stamp
-    {
-        return Ok(tests);
-    }
-    let tests = list(suite)?;
-    std::fs::create_dir_all(cache_dir)?;
-    std::fs::write(&file, serde_json::to_vec(&(stamp, &tests))?)?;
-    Ok(tests)
 }
 
 /// Runs every planned test; results come back in plan order.
@@ -246,7 +195,7 @@ fn supervise(p: &Planned, opts: &RunOptions, deadline_ms: u64) -> Result<Outcome
     });
     // The supervisor enforces the deadline; this one only guards against a supervisor bug.
     let limit = Duration::from_millis(deadline_ms) + Duration::from_secs(30);
-    procgroup::wait_or_kill(&mut child, limit)?;
+    process_group::wait_or_kill(&mut child, limit)?;
     let (text, errors) = reader.join().expect("supervisor reader");
     let _ = std::fs::remove_dir_all(&scratch);
     serde_json::from_str(&text).with_context(|| format!("the supervisor failed: {}", errors.trim()))

@@ -11,8 +11,8 @@ use std::process::{Command, Stdio};
 use anyhow::{Context, Result, bail, ensure};
 use toml::{Table, Value};
 
+use crate::class::integrations::{self, copy_dir};
 use crate::course::Course;
-use crate::integrations::{self, copy_dir};
 
 /// The folders of the checkout a class's repository carries whole (less build output).
 const FOLDERS: [&str; 2] = ["grader", "exercises"];

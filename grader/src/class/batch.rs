@@ -8,11 +8,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+use crate::class::reuse::{Key, Reuse};
 use crate::course::Course;
 use crate::grade::{self, Request};
 use crate::model::{ExerciseReport, Report, Timings};
 use crate::report;
-use crate::reuse::{Key, Reuse};
 use crate::stage::{self, Source};
 
 /// `I/N`: the I-th of N shards, counting from 1.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 
-use crate::batch::Shard;
+use crate::class::batch::Shard;
 
 /// What a batch wrote beside its summary: which shard of which class it graded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -110,12 +110,14 @@ pub fn watch(
                 }
                 'h' => {
                     let ex = &course.exercises[current];
-                    match crate::progress::load(state_dir, ex) {
-                        Some(last) => println!("{}", crate::hint::step(course, state_dir, ex, &last)),
+                    match crate::student::standing::load(state_dir, ex) {
+                        Some(last) => {
+                            println!("{}", crate::student::hint::step(course, state_dir, ex, &last))
+                        }
                         None => println!("no result yet for {}", ex.dir()),
                     }
                 }
-                'l' => println!("{}", crate::list::render(course, state_dir)),
+                'l' => println!("{}", crate::student::list::render(course, state_dir)),
                 _ => {}
             }
         }

@@ -29,7 +29,7 @@ pub fn descendants(root: u32) -> Vec<Proc> {
             let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
             for pid in children.split_whitespace().filter_map(|p| p.parse::<i32>().ok()) {
                 let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-                let Some((name, f)) = crate::inspect::parse_stat(&stat) else { continue };
+                let Some((name, f)) = crate::supervisor::inspect::parse_stat(&stat) else { continue };
                 if found.iter().any(|p| p.pid == pid) {
                     continue;
                 }

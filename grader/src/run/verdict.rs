@@ -2,9 +2,9 @@
 
 use protocol::{BodyStatus, TestInfo};
 
-use crate::inspect::StallKind;
+use crate::model::stall::StallKind;
 use crate::model::{Status, TestReport};
-use crate::supervise::{Exit, Limits, Outcome};
+use crate::supervisor::{Exit, Limits, Outcome};
 
 /// Judges one test run. Only a harness verdict carrying the nonce can pass.
 pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u64) -> TestReport {
@@ -132,7 +132,7 @@ fn explain_exit(exit: &Exit, outcome: &Outcome, limits: &Limits, deadline_ms: u6
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::inspect::{Stall, ThreadState};
+    use crate::model::stall::{Stall, ThreadState};
 
     fn info() -> TestInfo {
         TestInfo { name: "t".into(), points: 3, deadline_ms: None, timing: true, hint: "h".into() }

@@ -8,15 +8,16 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use console::style;
 
-use crate::batch::{self, Shard};
+use crate::class::batch::{self, Shard};
+use crate::class::integrations;
 use crate::cli::{Options, TemplateKind};
 use crate::course::{Course, Exercise, checkout_root};
 use crate::grade::{self, Request};
 use crate::model::Report;
-use crate::progress_bar::Progress;
+use crate::report::live::Progress;
 use crate::report::{self, Format};
-use crate::supervise::Limits;
-use crate::{hint, integrations, list, progress, reset, watch};
+use crate::student::{hint, list, reset, standing, watch};
+use crate::supervisor::Limits;
 
 /// The course, with the command line's overrides of its defaults.
 fn course(opts: &Options) -> Result<Course> {
@@ -52,7 +53,7 @@ fn request(opts: &Options, course: &Course, selector: Option<String>, test: Opti
         test,
         submission: opts.submission.clone(),
         target_dir: target_dir(opts, course),
-        jobs: opts.jobs.unwrap_or_else(crate::cores::available),
+        jobs: opts.jobs.unwrap_or_else(crate::run::cores::available),
         color: opts.format == Format::Human && console::colors_enabled(),
         limits: Limits {
             memory_bytes: opts.memory_mib << 20,
@@ -78,7 +79,7 @@ fn run(opts: &Options, course: &Course, req: &Request) -> Result<Report> {
     bar.clear();
     let report = report?;
     if opts.submission.is_none() {
-        progress::store(&course.progress_dir(), &report)?;
+        standing::store(&course.progress_dir(), &report)?;
     }
     Ok(report)
 }
@@ -112,7 +113,7 @@ pub fn grade(opts: &Options, exercise: Option<String>, test: Option<String>) -> 
     let course = course(opts)?;
     let req = request(opts, &course, exercise, test);
     grade::selected(&course, &req)?;
-    let first_run = opts.submission.is_none() && progress::is_first_run(&course.progress_dir());
+    let first_run = opts.submission.is_none() && standing::is_first_run(&course.progress_dir());
     if first_run && opts.format == Format::Human {
         println!("{}", welcome(&course));
     }
@@ -155,7 +156,7 @@ fn next_after_pass(opts: &Options, course: &Course, report: &Report) -> String {
     let dir = course.progress_dir();
     let next = course.exercises.iter().find(|e| {
         !report.exercises.iter().any(|r| r.dir == e.dir())
-            && progress::state(progress::load(&dir, e).as_ref()) != progress::State::Done
+            && standing::state(standing::load(&dir, e).as_ref()) != standing::State::Done
     });
     match next {
         Some(e) => format!(
@@ -197,7 +198,7 @@ fn one(course: &Course, selector: &str) -> Result<Exercise> {
 pub fn hint(opts: &Options, selector: &str) -> Result<ExitCode> {
     let course = course(opts)?;
     let ex = one(&course, selector)?;
-    let last = match progress::load(&course.progress_dir(), &ex) {
+    let last = match standing::load(&course.progress_dir(), &ex) {
         Some(last) => last,
         None => {
             let req = request(opts, &course, Some(ex.dir()), None);
@@ -212,7 +213,7 @@ pub fn reset(opts: &Options, selector: &str) -> Result<ExitCode> {
     let course = course(opts)?;
     let ex = one(&course, selector)?;
     let backup = reset::reset(&course, &ex)?;
-    progress::forget(&course.progress_dir(), &ex)?;
+    standing::forget(&course.progress_dir(), &ex)?;
     hint::forget(&course.progress_dir(), &ex)?;
     println!("{} is back to its stub; your files are in {}", ex.dir(), backup.display());
     Ok(ExitCode::SUCCESS)
@@ -229,7 +230,7 @@ pub fn batch(
     let course = course(opts)?;
     let subs = batch::submissions(dir, shard)?;
     let name = |p: &PathBuf| p.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let manifest = crate::merge::Manifest {
+    let manifest = crate::class::merge::Manifest {
         shard: shard.map(|s| format!("{}/{}", s.index, s.count)),
         class: batch::submissions(dir, None)?.iter().map(name).collect(),
         graded: subs.iter().map(name).collect(),
@@ -237,7 +238,7 @@ pub fn batch(
     let at_once = opts.jobs.unwrap_or(1);
     let mut template = request(opts, &course, exercise, test);
     grade::selected(&course, &template)?;
-    template.jobs = (crate::cores::available() / at_once).max(1);
+    template.jobs = (crate::run::cores::available() / at_once).max(1);
     template.color = false;
     let started = std::time::Instant::now();
     let n = batch::run(&course, &template, &subs, at_once, out)?;
@@ -252,7 +253,7 @@ pub fn batch(
 
 /// `grader merge SHARD_DIR... --out DIR`: the shards of a class as one result.
 pub fn merge(shards: &[PathBuf], out: &Path) -> Result<ExitCode> {
-    let merged = crate::merge::merge(shards, out)?;
+    let merged = crate::class::merge::merge(shards, out)?;
     println!(
         "merged {} submission(s) from {} shard(s) into {}",
         merged.submissions,
@@ -264,7 +265,7 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<ExitCode> {
 
 /// `grader report DIR`: the class report of a batch's output.
 pub fn class_report(dir: &Path) -> Result<ExitCode> {
-    let written = crate::class_report::write(dir)?;
+    let written = crate::class::html_report::write(dir)?;
     println!(
         "wrote {}/class.html, class.md and feedback/ for {} submission(s)",
         dir.display(),
@@ -286,7 +287,7 @@ pub fn gradescope(opts: &Options, dir: &Path) -> Result<ExitCode> {
 
 pub fn export(opts: &Options, dir: &Path) -> Result<ExitCode> {
     let course = course(opts)?;
-    let exported = crate::export::export(&course, dir)?;
+    let exported = crate::class::export::export(&course, dir)?;
     if let Some(warning) = &exported.lock_warning {
         eprintln!("warning: {warning}");
     }
@@ -317,7 +318,7 @@ pub fn watch(opts: &Options, selector: Option<&str>) -> Result<ExitCode> {
         None => course
             .exercises
             .iter()
-            .find(|e| progress::state(progress::load(&state_dir, e).as_ref()) != progress::State::Done)
+            .find(|e| standing::state(standing::load(&state_dir, e).as_ref()) != standing::State::Done)
             .unwrap_or(&course.exercises[0])
             .clone(),
     };

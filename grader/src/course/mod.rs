@@ -139,7 +139,7 @@ impl Course {
                 let file = self.suite_file(ex, flavor);
                 let source =
                     std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
-                known.extend(crate::suite_scan::scan(&source).into_iter().map(|t| t.name));
+                known.extend(crate::plan::suite_scan::scan(&source).into_iter().map(|t| t.name));
             }
         }
         let wanted: Vec<&str> = names.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();

@@ -2,10 +2,12 @@
 //! Serialised as the `--format json` schema (docs/report-schema.md); bump
 //! [`SCHEMA_VERSION`] on any change that is not a pure addition.
 
+pub mod stall;
+
 use protocol::Figure;
 use serde::{Deserialize, Serialize};
 
-use crate::inspect::Stall;
+use stall::Stall;
 
 pub const SCHEMA_VERSION: u32 = 2;
 

@@ -1,20 +1,23 @@
 //! One grading run, stage by stage: course → stage → build → run → report.
 
+pub mod command;
+
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use protocol::TestInfo;
 
-use crate::build::{self, BuildOptions, Built};
-use crate::build_cache;
-use crate::cores;
+use crate::build::cache;
+use crate::build::{self, BuildOptions};
 use crate::course::{Course, Exercise, Flavor};
 use crate::model::{ExerciseReport, Report, Status, TestReport, Timings, UnmeasuredPolicy};
-use crate::run::{self, Event, Planned, RunOptions};
+use crate::plan::{self, Listed, Listing};
+use crate::run::cores;
+use crate::run::event::Event;
+use crate::run::{self, RunOptions};
 use crate::stage::{self, Source, StagedExercise};
-use crate::suite_scan;
-use crate::supervise::Limits;
+use crate::supervisor::Limits;
 
 /// What to grade and how.
 #[derive(Clone)]
@@ -57,7 +60,8 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     let (builds, build_ms) = build_all(course, req, &staged, &submitted)?;
 
     let run_start = Instant::now();
-    let (plan, listed) = plan(course, req, &selected, &builds)?;
+    let (plan, listed) =
+        plan::plan(course, req.test.as_deref(), &state_dir.join("listings"), &selected, &builds)?;
     let run_opts = RunOptions {
         jobs: req.jobs,
         limits: req.limits.clone(),
@@ -117,84 +121,13 @@ fn build_all(
         if !with.is_empty() {
             let report = {
                 let _shared = cores::share(); // not beside another slot's timing test
-                build_cache::build(course, staged, &with, flavor, &opts, &state_dir(req))?
+                cache::build(course, staged, &with, flavor, &opts, &state_dir(req))?
             };
             build_ms += report.duration.as_millis() as u64;
             builds.push((flavor, report));
         }
     }
     Ok((builds, build_ms))
-}
-
-/// The tests of each kata, in report order.
-type Listing = Vec<(Exercise, Vec<Listed>, Option<String>)>;
-
-/// Each selected test is planned (its suite built and listed it) or reported not run (it did
-/// not, or the kata was not submitted), with the diagnostics that say why.
-fn plan(
-    course: &Course,
-    req: &Request,
-    selected: &[Exercise],
-    builds: &[(Flavor, build::BuildReport)],
-) -> Result<(Vec<Planned>, Listing)> {
-    let mut plan = Vec::new();
-    let mut listed = Vec::new();
-    let listings = state_dir(req).join("listings");
-    for ex in selected {
-        let mut tests = Vec::new();
-        let mut diagnostics: Option<String> = None;
-        let flavors = course.flavors(ex);
-        let built = builds.iter().filter(|(f, r)| flavors.contains(f) && r.exercises.contains_key(&ex.dir()));
-        if built.clone().next().is_none() {
-            // Not submitted: nothing was built, and every test scores 0 as such.
-            for flavor in flavors {
-                tests.extend(scan_suite(course, ex, flavor, req)?.map(Listed::NotSubmitted));
-            }
-            listed.push((ex.clone(), tests, None));
-            continue;
-        }
-        for (flavor, report) in built {
-            // A suite that cannot even list its tests (its main runs the kata's code first, as
-            // 07's worker guard does) fails its kata alone, like a build failure.
-            let listing = match &report.exercises[&ex.dir()] {
-                Built::Ready(suite) => {
-                    run::list_cached(suite, &listings).map(|tests| (suite, tests)).map_err(|e| {
-                        (
-                            "its hidden suite could not start",
-                            format!("the hidden suite could not list its tests: {e:#}"),
-                        )
-                    })
-                }
-                Built::Failed { diagnostics } => Err(("the kata does not compile", diagnostics.clone())),
-            };
-            match listing {
-                Ok((suite, infos)) => {
-                    for info in infos.into_iter().filter(|t| wanted(req, t)) {
-                        plan.push(Planned { exercise: ex.dir(), suite: suite.clone(), info });
-                        tests.push(Listed::Planned);
-                    }
-                }
-                Err((why, text)) => {
-                    tests.extend(scan_suite(course, ex, *flavor, req)?.map(|t| Listed::NotRun(t, why)));
-                    diagnostics.get_or_insert_default().push_str(&text);
-                }
-            }
-        }
-        listed.push((ex.clone(), tests, diagnostics));
-    }
-    Ok((plan, listed))
-}
-
-/// The selected tests of a suite, read from its source (for a kata with no built suite).
-fn scan_suite(
-    course: &Course,
-    ex: &Exercise,
-    flavor: Flavor,
-    req: &Request,
-) -> Result<impl Iterator<Item = TestInfo>> {
-    let source = std::fs::read_to_string(course.suite_file(ex, flavor))?;
-    let wanted: Vec<TestInfo> = suite_scan::scan(&source).into_iter().filter(|t| wanted(req, t)).collect();
-    Ok(wanted.into_iter())
 }
 
 /// Each kata's report: its planned tests take their results in plan order.
@@ -219,19 +152,6 @@ fn assemble(listed: Listing, results: Vec<TestReport>, staged: &stage::Staged) -
             exercise_report(&ex, staged, diagnostics, reports)
         })
         .collect()
-}
-
-/// A test of the report: run in plan order, not run because its suite did not build, or not
-/// submitted.
-enum Listed {
-    Planned,
-    NotRun(TestInfo, &'static str),
-    NotSubmitted(TestInfo),
-}
-
-/// Whether the test is selected: all, or those named in the comma-separated filter.
-fn wanted(req: &Request, t: &TestInfo) -> bool {
-    req.test.as_deref().is_none_or(|names| names.split(',').any(|n| n.trim() == t.name))
 }
 
 fn not_run(info: &TestInfo, status: Status, message: String) -> TestReport {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::run::Event;
+use crate::run::event::Event;
 
 /// The build's spinner while one runs, for [`compiled`] to update.
 static BUILD: Mutex<Option<(ProgressBar, usize)>> = Mutex::new(None);

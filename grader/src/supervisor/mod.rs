@@ -6,6 +6,14 @@
 //! then kills and reaps everything the test left behind. The grader reads its
 //! [`Outcome`] as JSON from stdout: a hostile test can hurt only this process.
 
+pub mod capture;
+pub mod cgroup;
+pub mod inspect;
+pub mod limits;
+pub mod mounts;
+pub mod process_group;
+pub mod process_tree;
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -17,12 +25,11 @@ use anyhow::{Context, Result};
 use protocol::BodyResult;
 use serde::{Deserialize, Serialize};
 
-use crate::capture::{Captured, read_capped};
-use crate::cgroup::PidsCgroup;
-use crate::inspect::{Stall, inspect};
-use crate::procgroup;
-use crate::sandbox;
-use crate::tree;
+use crate::model::stall::Stall;
+use capture::{Captured, read_capped};
+use cgroup::PidsCgroup;
+use inspect::inspect;
+pub use limits::Limits;
 
 /// What to run and under which limits; sent to the supervisor on stdin.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -36,37 +43,6 @@ pub struct Job {
     pub limits: Limits,
     /// Folders the test must not read (private suites and their staged copies).
     pub hidden: Vec<PathBuf>,
-}
-
-/// Resource limits for one test process and everything it starts.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Limits {
-    /// Private writable memory per process (RLIMIT_DATA), bytes.
-    pub memory_bytes: u64,
-    /// Processes the test may have alive at once, itself included.
-    pub processes: usize,
-    /// Tasks (processes and threads) the kernel lets the test have, where a pids cgroup can
-    /// be made.
-    pub tasks: usize,
-    /// Largest file the test may write (RLIMIT_FSIZE), bytes.
-    pub file_bytes: u64,
-    /// Output kept per stream, bytes (head and tail).
-    pub output_keep: usize,
-    /// Output after which the test is stopped, bytes per stream.
-    pub output_stop: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            memory_bytes: 2 << 30,
-            processes: 64,
-            tasks: 1024,
-            file_bytes: 64 << 20,
-            output_keep: 16 << 10,
-            output_stop: 64 << 20,
-        }
-    }
 }
 
 /// How the test process ended, from the outside.
@@ -126,7 +102,7 @@ pub fn main() -> Result<()> {
 }
 
 fn supervise(job: &Job) -> Result<Outcome> {
-    tree::become_subreaper();
+    process_tree::become_subreaper();
     limit_self(&job.limits);
     let cgroup = PidsCgroup::enter(job.limits.tasks);
     let _ = std::fs::remove_file(&job.result_path);
@@ -135,7 +111,7 @@ fn supervise(job: &Job) -> Result<Outcome> {
     let tmp = scratch.join("tmp");
     std::fs::create_dir_all(&tmp)?;
     let verdicts = std::fs::canonicalize(job.result_path.parent().context("a verdict folder")?)?;
-    let _ = sandbox::confine(&[&scratch, &verdicts], &job.hidden); // where it cannot, as the grading user
+    let _ = mounts::confine(&[&scratch, &verdicts], &job.hidden); // where it cannot, as the grading user
     let mut cmd = Command::new(&job.program);
     cmd.args(&job.args)
         .current_dir(&scratch)
@@ -144,7 +120,7 @@ fn supervise(job: &Job) -> Result<Outcome> {
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    procgroup::isolate(&mut cmd);
+    process_group::isolate(&mut cmd);
     let start = Instant::now();
     let mut child = cmd.spawn().with_context(|| format!("starting {}", job.program.display()))?;
     {
@@ -181,20 +157,20 @@ fn supervise(job: &Job) -> Result<Outcome> {
             Some(Exit::Deadline { stall: inspect(pid, Duration::from_millis(200), start.elapsed()) }) // before the kill
         } else if now - last_count > Duration::from_millis(50) {
             last_count = now;
-            let seen = tree::descendants(std::process::id()).len();
+            let seen = process_tree::descendants(std::process::id()).len();
             (seen > job.limits.processes).then_some(Exit::TooManyProcesses { seen })
         } else {
             None
         };
         if let Some(why) = stop {
-            procgroup::kill_group(&mut child);
+            process_group::kill_group(&mut child);
             let _ = child.wait();
             break why;
         }
-        std::thread::sleep(procgroup::poll_interval(start.elapsed()));
+        std::thread::sleep(process_group::poll_interval(start.elapsed()));
     };
     let duration_ms = start.elapsed().as_millis() as u64;
-    let leaked = tree::sweep(std::process::id(), pid);
+    let leaked = process_tree::sweep(std::process::id(), pid);
     let refused_tasks = cgroup.as_ref().map_or(0, PidsCgroup::refusals);
     if let Some(c) = cgroup {
         c.leave();

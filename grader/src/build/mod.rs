@@ -1,6 +1,8 @@
 //! Build: one cargo invocation for every selected exercise, `--keep-going`, under a deadline.
 //! An exercise that does not compile fails alone and keeps cargo's own diagnostics.
 
+pub mod cache;
+
 use std::collections::BTreeMap;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
@@ -10,10 +12,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 use cargo_metadata::Message;
 
-use crate::capture::read_capped;
 use crate::course::{Exercise, Flavor};
-use crate::procgroup;
 use crate::stage::Staged;
+use crate::supervisor::capture::read_capped;
+use crate::supervisor::process_group;
 
 /// The result of building one exercise's hidden suite against the student's code.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -63,13 +65,13 @@ pub fn build(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    procgroup::isolate(&mut cmd);
+    process_group::isolate(&mut cmd);
     let mut child = cmd.spawn().context("starting cargo")?;
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
     let messages = std::thread::spawn(move || collect_messages(stdout, flavor.target()));
     let errors = std::thread::spawn(move || read_capped(stderr, 64 * 1024, u64::MAX));
-    let timed_out = procgroup::wait_or_kill(&mut child, opts.timeout)?.is_none();
+    let timed_out = process_group::wait_or_kill(&mut child, opts.timeout)?.is_none();
     let collected = messages.join().expect("message reader");
     let cargo_stderr = errors.join().expect("stderr reader").text;
 
@@ -108,7 +110,7 @@ fn collect_messages(stdout: impl std::io::Read, target: &str) -> Collected {
     let mut out = Collected::default();
     for message in Message::parse_stream(BufReader::new(stdout)).map_while(Result::ok) {
         if let Message::CompilerArtifact(a) = &message {
-            crate::progress_bar::compiled(&a.target.name);
+            crate::report::live::compiled(&a.target.name);
         }
         match message {
             Message::CompilerArtifact(a) if a.target.name == target && a.profile.test => {

@@ -8,10 +8,10 @@ use anyhow::{Context, Result};
 use crate::course::Course;
 use crate::report::gradescope::Visibility;
 
-pub const GITHUB_STUDENT: &str = include_str!("../templates/github-student.yml");
-pub const GITHUB_INSTRUCTOR: &str = include_str!("../templates/github-instructor.yml");
-const SETUP_SH: &str = include_str!("../templates/setup.sh");
-const RUN_AUTOGRADER: &str = include_str!("../templates/run_autograder");
+pub const GITHUB_STUDENT: &str = include_str!("../../templates/github-student.yml");
+pub const GITHUB_INSTRUCTOR: &str = include_str!("../../templates/github-instructor.yml");
+const SETUP_SH: &str = include_str!("../../templates/setup.sh");
+const RUN_AUTOGRADER: &str = include_str!("../../templates/run_autograder");
 
 /// What a Gradescope package carries of the course besides the workspace's members: the
 /// workspace files `setup.sh` builds with (`--locked`, so the lock file must match every

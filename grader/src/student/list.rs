@@ -6,15 +6,15 @@ use std::path::Path;
 use console::style;
 
 use crate::course::Course;
-use crate::progress::{self, State};
+use crate::student::standing::{self, State};
 
 pub fn render(course: &Course, state_dir: &Path) -> String {
     let mut out = String::new();
     let (mut score, mut max) = (0, 0);
     let mut next = None;
     for ex in &course.exercises {
-        let last = progress::load(state_dir, ex);
-        let state = progress::state(last.as_ref());
+        let last = standing::load(state_dir, ex);
+        let state = standing::state(last.as_ref());
         let label = match &state {
             State::NotStarted => style("not started".to_string()).dim(),
             State::DoesNotCompile => style("does not compile".to_string()).red(),

@@ -1,0 +1,91 @@
+//! What a test was doing when its deadline came, as the report tells it: part of the JSON
+//! schema, filled in by the supervisor's inspection.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StallKind {
+    /// Every thread asleep waiting on a lock, condition variable, channel or join.
+    Deadlock,
+    /// At least one thread kept using CPU: a busy or endless loop.
+    Busy,
+    /// Threads asleep on something else (a sleep, a pipe, a socket).
+    Sleeping,
+    /// Threads ready to run but kept waiting for a core: the machine was too busy to judge.
+    Starved,
+    /// The process could not be read (not Linux, or already gone).
+    Unknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThreadState {
+    pub name: String,
+    /// The kernel's state letter: R running, S sleeping, D disk wait, Z zombie.
+    pub state: String,
+    /// The kernel function it sleeps in, such as `futex_wait_queue` or `hrtimer_nanosleep`.
+    pub wchan: String,
+    /// CPU milliseconds it used between the two samples.
+    pub cpu_ms: u64,
+    /// Milliseconds it spent ready to run but waiting for a core, over its whole life.
+    #[serde(default)]
+    pub wait_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stall {
+    pub kind: StallKind,
+    pub threads: Vec<ThreadState>,
+}
+
+impl Stall {
+    /// One sentence a student understands.
+    pub fn summary(&self) -> String {
+        let n = self.threads.len();
+        // Unnamed threads carry the test binary's name (the first thread's): say so once, with
+        // a count, rather than that name seven times.
+        let main = self.threads.first().map(|t| t.name.clone()).unwrap_or_default();
+        let names = |pred: &dyn Fn(&ThreadState) -> bool| {
+            let mut counts: Vec<(String, usize)> = Vec::new();
+            for t in self.threads.iter().filter(|t| pred(t)) {
+                let name = if t.name == main { "unnamed".to_string() } else { t.name.clone() };
+                match counts.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, c)) => *c += 1,
+                    None => counts.push((name, 1)),
+                }
+            }
+            let v: Vec<String> =
+                counts.into_iter().map(|(n, c)| if c == 1 { n } else { format!("{n} ×{c}") }).collect();
+            v.join(", ")
+        };
+        let threads = |k: usize| protocol::quantity(k as f64, "threads");
+        match self.kind {
+            StallKind::Deadlock => format!(
+                "deadlock: {} asleep waiting on a lock, condition variable, channel or join ({})",
+                if n == 1 { "the only thread was".to_string() } else { format!("all {} were", threads(n)) },
+                names(&|_| true)
+            ),
+            StallKind::Busy => format!(
+                "busy loop: {} of {n} kept running without finishing ({})",
+                threads(self.threads.iter().filter(|t| t.cpu_ms > 0).count()),
+                names(&|t| t.cpu_ms > 0)
+            ),
+            StallKind::Sleeping => format!(
+                "stuck waiting: {} asleep in {}",
+                threads(n),
+                self.threads
+                    .iter()
+                    .map(|t| t.wchan.as_str())
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            StallKind::Starved => format!(
+                "the machine was too busy: {n} threads were kept waiting {} ms for a core",
+                self.threads.iter().map(|t| t.wait_ms).sum::<u64>()
+            ),
+            StallKind::Unknown => "the process could not be inspected".to_string(),
+        }
+    }
+}
