@@ -1,5 +1,6 @@
 //! What this process looks like from the kernel: its threads, read through `procview` (so
-//! where the test cannot see /proc, the supervisor answers). Linux only; elsewhere `None`.
+//! where the test cannot see /proc, the supervisor answers), and the calling thread's own
+//! counters, read from the kernel directly. Linux only; elsewhere `None`.
 
 use std::time::{Duration, Instant};
 
@@ -36,9 +37,18 @@ pub fn thread_cpu() -> Option<Duration> {
     procview::thread_cpu(procview::own_tid()?)
 }
 
-/// How often the calling thread has gone to sleep waiting (voluntary context switches).
+/// How often the calling thread has gone to sleep waiting (voluntary context switches), from
+/// `getrusage`: asking /proc through the supervisor would itself put the thread to sleep.
 pub fn voluntary_switches() -> Option<u64> {
-    procview::status(std::process::id(), Some(procview::own_tid()?))?.voluntary_switches()
+    #[cfg(target_os = "linux")]
+    {
+        use nix::sys::resource::{UsageWho, getrusage};
+        getrusage(UsageWho::RUSAGE_THREAD).ok().map(|u| u.voluntary_context_switches() as u64)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        None
+    }
 }
 
 #[cfg(all(test, target_os = "linux"))]
