@@ -53,7 +53,7 @@ fn request(opts: &Options, course: &Course, selector: Option<String>, test: Opti
         test,
         submission: opts.submission.clone(),
         target_dir: target_dir(opts, course),
-        jobs: opts.jobs.unwrap_or_else(kit::cores),
+        jobs: opts.jobs.unwrap_or_else(crate::run::cores::available),
         color: opts.format == Format::Human && console::colors_enabled(),
         limits: Limits {
             memory_bytes: opts.memory_mib << 20,
@@ -236,7 +236,7 @@ pub fn batch(
     let at_once = at_once.unwrap_or(1).max(1);
     let mut template = request(opts, &course, exercise, test);
     grade::selected(&course, &template)?;
-    template.jobs = opts.jobs.unwrap_or((kit::cores() / at_once).max(1));
+    template.jobs = opts.jobs.unwrap_or((crate::run::cores::available() / at_once).max(1));
     template.color = false;
     let started = std::time::Instant::now();
     let n = batch::run(&course, &template, &subs, at_once, out)?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use kit::protocol::TestInfo;
+use protocol::TestInfo;
 
 use crate::build::cache;
 use crate::build::{self, BuildOptions};

@@ -4,7 +4,7 @@
 
 pub mod stall;
 
-use kit::protocol::Figure;
+use protocol::Figure;
 use serde::{Deserialize, Serialize};
 
 use stall::Stall;

@@ -58,7 +58,7 @@ impl Stall {
                 counts.into_iter().map(|(n, c)| if c == 1 { n } else { format!("{n} ×{c}") }).collect();
             v.join(", ")
         };
-        let threads = |k: usize| kit::quantity(k as f64, "threads");
+        let threads = |k: usize| protocol::quantity(k as f64, "threads");
         match self.kind {
             StallKind::Deadlock => format!(
                 "deadlock: {} asleep waiting on a lock, condition variable, channel or join ({})",

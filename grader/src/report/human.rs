@@ -161,7 +161,7 @@ fn figures(out: &mut String, t: &TestReport) {
             "      {:<width$}  {}{}{}",
             f.name,
             style(bar).cyan(),
-            kit::quantity(f.value, &f.unit),
+            protocol::quantity(f.value, &f.unit),
             style(needs).dim()
         );
     }
@@ -190,7 +190,7 @@ fn unmeasured_notice(out: &mut String, report: &Report) {
 
 /// Whether the failure is a panic in the kata's own code (the kit says so first).
 pub fn panicked_in_student_code(t: &TestReport) -> bool {
-    t.message.as_deref().is_some_and(|m| m.starts_with(kit::harness::STUDENT_PANIC))
+    t.message.as_deref().is_some_and(|m| m.starts_with(protocol::STUDENT_PANIC))
 }
 
 /// `text` with the staged copies' paths (`katas-0/01-threads/src/lib.rs`, absolute or not)

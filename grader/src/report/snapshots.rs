@@ -2,7 +2,7 @@
 //! not compile and one not submitted: a change to what a student or a platform reads shows up
 //! in review as a diff of `snapshots/`.
 
-use kit::protocol::Figure;
+use protocol::Figure;
 
 use super::{classroom, gradescope, human, json, junit, markdown};
 use crate::model::stall::{Stall, StallKind, ThreadState};

@@ -1,6 +1,6 @@
 //! From what the supervisor saw to a status and a sentence a student understands.
 
-use kit::protocol::{BodyStatus, TestInfo};
+use protocol::{BodyStatus, TestInfo};
 
 use crate::model::stall::StallKind;
 use crate::model::{Status, TestReport};
@@ -144,7 +144,7 @@ mod tests {
         o.body_missing = None;
         o.cpu_ms = cpu_ms;
         o.leaked = leaked;
-        o.body = body.map(|status| kit::protocol::BodyResult {
+        o.body = body.map(|status| protocol::BodyResult {
             nonce: "n".into(),
             test: "t".into(),
             status,

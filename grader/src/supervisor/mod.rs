@@ -11,6 +11,7 @@ pub mod cgroup;
 pub mod inspect;
 pub mod limits;
 pub mod mounts;
+pub mod proc_service;
 pub mod process_group;
 pub mod process_tree;
 
@@ -22,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use kit::protocol::BodyResult;
+use protocol::BodyResult;
 use serde::{Deserialize, Serialize};
 
 use crate::model::stall::Stall;
@@ -111,12 +112,14 @@ fn supervise(job: &Job) -> Result<Outcome> {
     let tmp = scratch.join("tmp");
     std::fs::create_dir_all(&tmp)?;
     let verdicts = std::fs::canonicalize(job.result_path.parent().context("a verdict folder")?)?;
+    let procs = proc_service::ProcService::start(&verdicts)?; // while the disk is writable
     let _ = mounts::confine(&[&scratch, &verdicts], &job.hidden); // where it cannot, as the grading user
     let mut cmd = Command::new(&job.program);
     cmd.args(&job.args)
         .current_dir(&scratch)
         .env("TMPDIR", &tmp)
         .env("RUST_BACKTRACE", "0")
+        .env(procview::ENV, procs.socket())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
