@@ -119,21 +119,12 @@ fn atomic_counter_is_exact() {
     is_exact(|| Box::new(AtomicCounter::new()));
 }
 
-/// Voluntary context switches of the calling thread: how often it went to sleep waiting.
-fn voluntary_switches() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/thread-self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
-        .and_then(|v| v.trim().parse().ok())
-}
-
 /// A lock makes a thread that finds it taken go to sleep (a voluntary context switch); an
 /// atomic read-modify-write never does. So 8 threads hammering a locked counter for 0.3 s on
 /// two or more cores sleep dozens of times (the lock holder gets preempted), on an atomic one
 /// not at all.
 fn atomic_counter_takes_no_lock() {
-    if voluntary_switches().is_none() {
+    if kit::procs::voluntary_switches().is_none() {
         kit::skip("reading a thread's context switches needs Linux");
     }
     if kit::cores() < 2 {
@@ -144,7 +135,7 @@ fn atomic_counter_takes_no_lock() {
     let sleeps = AtomicU64::new(0);
     let made = AtomicU64::new(1);
     together(|_| {
-        let before = voluntary_switches().unwrap_or(0);
+        let before = kit::procs::voluntary_switches().unwrap_or(0);
         let until = std::time::Instant::now() + Duration::from_millis(300);
         while std::time::Instant::now() < until {
             for _ in 0..1000 {
@@ -152,7 +143,7 @@ fn atomic_counter_takes_no_lock() {
             }
             made.fetch_add(1000, Ordering::Relaxed);
         }
-        let after = voluntary_switches().unwrap_or(0);
+        let after = kit::procs::voluntary_switches().unwrap_or(0);
         sleeps.fetch_add(after.saturating_sub(before), Ordering::Relaxed);
     });
     assert_eq!(counter.get(), made.into_inner(), "increments were lost");

@@ -100,24 +100,16 @@ fn pseudo_random(len: usize, seed: u64, modulo: u64) -> Vec<u64> {
 
 // ---------- per-thread CPU time ----------
 
-/// CPU time the calling thread has used, from the kernel's scheduler statistics (brought up to
-/// date when the thread last left a core, so read it from threads that have slept since).
-fn thread_cpu() -> Option<Duration> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(ns))
-}
-
 /// Runs `work` on a fresh pool of `threads` threads and returns its value with the CPU seconds
 /// each pool thread spent meanwhile.
 fn cpu_per_thread<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> (R, Vec<f64>) {
-    if thread_cpu().is_none() {
-        kit::skip("per-thread CPU time cannot be read here (/proc/thread-self/schedstat)");
+    if kit::procs::thread_cpu().is_none() {
+        kit::skip("per-thread CPU time cannot be read here (a thread's CPU clock)");
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("build a test pool");
-    let before = pool.broadcast(|_| thread_cpu().unwrap_or_default());
+    let before = pool.broadcast(|_| kit::procs::thread_cpu().unwrap_or_default());
     let value = pool.install(work);
-    let after = pool.broadcast(|_| thread_cpu().unwrap_or_default());
+    let after = pool.broadcast(|_| kit::procs::thread_cpu().unwrap_or_default());
     let spent = before.iter().zip(&after).map(|(b, a)| a.saturating_sub(*b).as_secs_f64()).collect();
     (value, spent)
 }

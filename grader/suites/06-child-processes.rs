@@ -68,7 +68,7 @@ const SETTLE: Duration = Duration::from_secs(2);
 /// Makes this test process a child subreaper, or skips the test where that is impossible.
 fn subreaper() {
     if !reaper::become_subreaper() {
-        kit::skip("finding zombies and orphans needs Linux (a child subreaper and /proc)");
+        kit::skip("finding zombies and orphans needs Linux (a child subreaper and a view of its processes)");
     }
 }
 

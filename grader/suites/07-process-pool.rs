@@ -194,7 +194,7 @@ fn script() {
 
 fn subreaper() {
     if !reaper::become_subreaper() {
-        kit::skip("watching worker processes needs Linux (a child subreaper and /proc)");
+        kit::skip("watching worker processes needs Linux (a child subreaper and a view of its processes)");
     }
 }
 
@@ -234,12 +234,12 @@ fn check_workers(pids: &[u32], n: usize) {
     let distinct: std::collections::BTreeSet<u32> = pids.iter().copied().collect();
     assert_eq!(distinct.len(), n, "the pool must have {n} distinct worker processes, has {pids:?}");
     let me = std::process::id();
-    let exe = std::env::current_exe().ok().and_then(|p| p.canonicalize().ok());
+    let exe = reaper::exe(me);
     for &pid in pids {
         let p = reaper::process(pid).unwrap_or_else(|| panic!("worker {pid} is not running"));
         assert!(!p.is_zombie(), "worker {pid} has died");
         assert_eq!(p.ppid, me, "worker {pid} must be a child of the process that made the pool");
-        let its_exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+        let its_exe = reaper::exe(pid);
         assert_eq!(its_exe, exe, "worker {pid} must be this same program, re-executed");
         let below = reaper::descendants_of(pid);
         kit::at_most(&format!("processes started by worker {pid}"), below.len() as f64, 0.0, "processes");

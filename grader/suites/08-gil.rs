@@ -2,7 +2,6 @@
 //! threads between bytecodes, overlap with a rendezvous inside `allow_threads`, fairness with
 //! the longest gap each thread saw between its own bytecodes.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, mpsc};
 use std::thread;
@@ -329,15 +328,13 @@ fn a_release_wakes_a_waiter_at_once() {
     );
 }
 
-/// Returns once the thread at `task` (`/proc/thread-self` as that thread saw it) has been
-/// asleep for `quiet`, or after a second; without /proc, after `quiet` plus a margin.
-fn asleep_for(task: Option<&std::path::Path>, quiet: Duration) {
-    let Some(task) = task else { return thread::sleep(quiet * 3) };
-    let stat = Path::new("/proc").join(task).join("stat");
+/// Returns once thread `tid` of this process has been asleep for `quiet`, or after a second;
+/// where threads cannot be watched, after `quiet` plus a margin.
+fn asleep_for(tid: Option<u32>, quiet: Duration) {
+    let Some(tid) = tid else { return thread::sleep(quiet * 3) };
     let (until, mut since) = (Instant::now() + Duration::from_secs(1), None);
     while Instant::now() < until {
-        let text = std::fs::read_to_string(&stat).unwrap_or_default();
-        let state = text.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
+        let state = kit::procs::thread_state(tid);
         match (state, since) {
             (Some('S'), Some(t)) if Instant::now() - t >= quiet => return,
             (Some('S'), None) => since = Some(Instant::now()),
@@ -369,13 +366,13 @@ fn waiters_get_the_lock_in_arrival_order() {
         for me in 0..WAITERS {
             let (tid_tx, tid_rx) = mpsc::channel();
             s.spawn(move || {
-                let _ = tid_tx.send(std::fs::read_link("/proc/thread-self").ok());
+                let _ = tid_tx.send(kit::procs::current_thread());
                 interp.with_gil(|py| py.state().push(me)).expect("not nested")
             });
             // Well apart, so the order they arrive in is beyond doubt: the next waiter comes
             // only once this one has been asleep (waiting for the lock) for a while.
             let task = tid_rx.recv_timeout(MEET).ok().flatten();
-            asleep_for(task.as_deref(), Duration::from_millis(40));
+            asleep_for(task, Duration::from_millis(40));
         }
         let _ = go_tx.send(());
     });

@@ -5,7 +5,7 @@
 
 use std::sync::Mutex;
 
-use crate::protocol::Figure;
+use protocol::{Figure, format_number, quantity};
 
 static FIGURES: Mutex<Vec<Figure>> = Mutex::new(Vec::new());
 
@@ -62,58 +62,9 @@ pub fn unmeasured(reason: &str) -> ! {
     std::panic::panic_any(Skip { reason: reason.to_string(), unmeasured: true })
 }
 
-/// A measured number as the kit and the grader show it: whole numbers bare, others with one
-/// decimal from 10 up and two below.
-pub fn format_number(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else if v.abs() >= 10.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.2}")
-    }
-}
-
-/// A number with its unit, the unit in the singular for exactly one ("1 job", "2 jobs",
-/// "1 process"); symbols ("s", "ms", "x", "%") never change.
-pub fn quantity(value: f64, unit: &str) -> String {
-    let number = format_number(value);
-    if unit.is_empty() {
-        return number;
-    }
-    if number != "1" || unit.len() <= 2 || !unit.ends_with('s') || !unit.chars().all(char::is_alphabetic) {
-        return format!("{number} {unit}");
-    }
-    let one = ["sses", "ches", "shes", "xes"]
-        .iter()
-        .find(|end| unit.ends_with(*end))
-        .map_or(&unit[..unit.len() - 1], |_| &unit[..unit.len() - 2]);
-    format!("{number} {one}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_read_naturally() {
-        assert_eq!(format_number(4.0), "4");
-        assert_eq!(format_number(1.4), "1.40");
-        assert_eq!(format_number(12.345), "12.3");
-    }
-
-    #[test]
-    fn units_agree_with_their_number() {
-        assert_eq!(quantity(1.0, "jobs"), "1 job");
-        assert_eq!(quantity(2.0, "jobs"), "2 jobs");
-        assert_eq!(quantity(1.0, "processes"), "1 process");
-        assert_eq!(quantity(1.0, "threads"), "1 thread");
-        assert_eq!(quantity(1.0, "s"), "1 s");
-        assert_eq!(quantity(1.0, "x"), "1 x");
-        assert_eq!(quantity(1.5, "jobs"), "1.50 jobs");
-        assert_eq!(quantity(0.0, "jobs"), "0 jobs");
-        assert_eq!(quantity(3.0, ""), "3");
-    }
 
     #[test]
     fn a_failing_check_names_value_and_bar() {

@@ -11,11 +11,10 @@ pub mod harness;
 mod latch;
 mod overlap;
 pub mod procs;
-pub mod protocol;
 pub mod reaper;
 mod scratch;
 
-pub use check::{at_least, at_most, figure, format_number, quantity, skip, unmeasured};
+pub use check::{at_least, at_most, figure, skip, unmeasured};
 pub use cpu::{CpuMeter, CpuSpan, cores, spin_for};
 pub use deadline::within;
 pub use gauge::{Gauge, GaugeGuard};
@@ -24,6 +23,7 @@ pub use latch::Rendezvous;
 pub use overlap::{
     Overlap, expect_threads_compute_at_once, free_cores, measure_overlap, skip_too_busy, too_busy,
 };
+pub use protocol::{self, format_number, quantity};
 pub use scratch::Scratch;
 
 /// Kit unit tests that measure this process's CPU time take this lock, so that other tests

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use kit::protocol::TestInfo;
+use protocol::TestInfo;
 
 use crate::build::cache;
 use crate::build::{self, BuildOptions};
@@ -224,7 +224,7 @@ fn exercise_report(
         missing_src: !staged.has_src,
         score: tests.iter().map(|t| t.points).sum(),
         // Only what this platform can never run leaves the maximum, the same for everyone here.
-        max_score: tests.iter().filter(|t| t.status != Status::Skipped).map(|t| t.max_points).sum(),
+        max_score: tests.iter().map(TestReport::counted_max).sum(),
         tests,
     }
 }

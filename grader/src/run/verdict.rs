@@ -1,6 +1,6 @@
 //! From what the supervisor saw to a status and a sentence a student understands.
 
-use kit::protocol::{BodyStatus, TestInfo};
+use protocol::{BodyStatus, TestInfo};
 
 use crate::model::stall::StallKind;
 use crate::model::{Status, TestReport};
@@ -22,8 +22,8 @@ pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u6
             };
             let message = if leaked {
                 Some(format!(
-                    "the test ended but left {} process(es) running afterwards: {}",
-                    outcome.leaked.len(),
+                    "the test ended but left {} running afterwards: {}",
+                    crate::report::count(outcome.leaked.len() as u64, "process"),
                     outcome.leaked.join(", ")
                 ))
             } else {
@@ -145,7 +145,7 @@ mod tests {
         o.body_missing = None;
         o.cpu_ms = cpu_ms;
         o.leaked = leaked;
-        o.body = body.map(|status| kit::protocol::BodyResult {
+        o.body = body.map(|status| protocol::BodyResult {
             nonce: "n".into(),
             test: "t".into(),
             status,
@@ -157,8 +157,16 @@ mod tests {
     }
 
     fn starved() -> Exit {
-        let thread =
-            ThreadState { name: "w".into(), state: "R".into(), wchan: "0".into(), cpu_ms: 0, wait_ms: 190 };
+        let thread = ThreadState {
+            tid: 1,
+            name: "w".into(),
+            state: "R".into(),
+            wchan: "0".into(),
+            cpu_ms: 0,
+            wait_ms: 190,
+            at: None,
+            waits_in: None,
+        };
         Exit::Deadline { stall: Stall { kind: StallKind::Starved, threads: vec![thread] } }
     }
 

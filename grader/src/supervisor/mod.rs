@@ -13,8 +13,10 @@ pub mod cgroup;
 pub mod inspect;
 pub mod limits;
 pub mod mounts;
+pub mod proc_service;
 pub mod process_group;
 pub mod process_tree;
+pub mod stacks;
 
 mod applied;
 mod capabilities;
@@ -32,7 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use kit::protocol::BodyResult;
+use protocol::BodyResult;
 use serde::{Deserialize, Serialize};
 
 use crate::model::protections::Protections;
@@ -41,7 +43,7 @@ use applied::Applied;
 use capture::{Captured, read_capped};
 use cgroup::PidsCgroup;
 use disk_rules::DiskPlan;
-use inspect::inspect;
+use inspect::{inspect, locate};
 pub use limits::Limits;
 
 /// What to run and under which limits; sent to the supervisor on stdin.
@@ -129,12 +131,14 @@ fn supervise(job: &Job, user_namespace: Result<bool, String>) -> Result<Outcome>
     let tmp = scratch.join("tmp");
     std::fs::create_dir_all(&tmp)?;
     let verdicts = std::fs::canonicalize(job.result_path.parent().context("a verdict folder")?)?;
+    let procs = proc_service::ProcService::start(&verdicts)?; // while the disk is writable
     let mounts = mounts::confine(&[&scratch, &verdicts], &job.hidden); // root only; Landlock does the rest
     let mut cmd = Command::new(&job.program);
     cmd.args(&job.args)
         .current_dir(&scratch)
         .env("TMPDIR", &tmp)
         .env("RUST_BACKTRACE", "0")
+        .env(procview::ENV, procs.socket())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -188,7 +192,10 @@ fn supervise(job: &Job, user_namespace: Result<bool, String>) -> Result<Outcome>
         let stop = if flooded.load(Ordering::SeqCst) {
             Some(Exit::OutputFlood { bytes: stop })
         } else if now >= deadline {
-            Some(Exit::Deadline { stall: inspect(pid, Duration::from_millis(200), start.elapsed()) }) // before the kill
+            // Before the kill: what the threads were doing, then where in the kata's code.
+            let mut stall = inspect(pid, Duration::from_millis(200), start.elapsed());
+            locate(&mut stall, pid);
+            Some(Exit::Deadline { stall })
         } else if now - last_count > Duration::from_millis(50) {
             last_count = now;
             let seen = process_tree::descendants(std::process::id()).len();
