@@ -54,7 +54,7 @@ pub fn grade_json(args: &[&str]) -> (Value, i32) {
 }
 
 /// Whether every protection would be in force around a test here: `--require-sandbox` grades
-/// rather than refuses (exit 2). Until /proc is denied to tests, it refuses everywhere.
+/// rather than refuses (exit 2).
 pub fn sandbox_complete() -> bool {
     let out = grader()
         .args(["--submission", "solutions", "01", "no_jobs_give_no_results", "--require-sandbox"])

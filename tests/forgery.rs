@@ -13,7 +13,7 @@ use serial_test::serial;
 
 /// An attack (tests/forgery/NAME.rs) and the protection, by its report key, that defeats it.
 const ATTACKS: &[(&str, &str)] = &[
-    // The nonce read from the test's own memory: until /proc is denied, these pass.
+    // The nonce read from the test's own memory: these pass while /proc is readable to tests.
     ("proc-self-mem", "memory_access_blocked"),
     ("task-mem", "memory_access_blocked"),
     // No nonce: the supervisor rejects the verdict, confined or not.

@@ -5,10 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
-/// Whether a test may read /proc. The kit and the suites still read it themselves, and so can a
-/// submission (`/proc/self/mem`, the nonce); once they ask the supervisor over
-/// `KATAS_PROC_SOCKET` instead, this turns false and memory reads through /proc are denied.
-pub const PROC_READABLE: bool = true;
+/// Whether a test may read /proc. No: the kit and the suites ask the supervisor over
+/// `KATAS_PROC_SOCKET`, and a submission that could read /proc would read its own memory
+/// (`/proc/self/mem`, the nonce). The one switch to turn it back on, which reports say.
+pub const PROC_READABLE: bool = false;
 
 /// Folders of programs and libraries every test may read and execute (the ones that exist).
 const SYSTEM: &[&str] = &["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc"];
