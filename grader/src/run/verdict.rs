@@ -113,6 +113,14 @@ fn explain_exit(exit: &Exit, outcome: &Outcome, limits: &Limits, deadline_ms: u6
         Exit::Signal { name, .. } if stderr.contains("has overflowed its stack") => {
             (Status::Crash, format!("stack overflow: a function calls itself without end ({name})"))
         }
+        // Without /proc, std cannot find the main thread's guard page to say so itself; and safe
+        // Rust (every kata forbids unsafe code) reaches SIGSEGV almost only by overflowing its stack.
+        Exit::Signal { name, .. } if name == "SIGSEGV" => (
+            Status::Crash,
+            format!(
+                "stack overflow, most likely: a function calls itself without end ({name}, which safe Rust reaches almost only that way)"
+            ),
+        ),
         Exit::Signal { name, .. } if name == "SIGXFSZ" => {
             (Status::Crash, format!("wrote a file larger than the {} MiB allowed", limits.file_bytes >> 20))
         }
@@ -192,5 +200,13 @@ mod tests {
         assert_eq!(own_load.status, Status::Timeout, "its own load is its own: {:?}", own_load.message);
         let signal = Exit::Signal { signal: 9, name: "SIGKILL".into() };
         assert_eq!(judged(outcome(signal, None, 5, vec![])).status, Status::Crash);
+    }
+
+    #[test]
+    fn a_segfault_without_std_s_own_word_is_called_a_stack_overflow() {
+        let segv = Exit::Signal { signal: 11, name: "SIGSEGV".into() };
+        let judged = judge(&info(), outcome(segv, None, 5, vec![]), &Limits::default(), 10_000);
+        assert_eq!(judged.status, Status::Crash);
+        assert!(judged.message.unwrap().starts_with("stack overflow, most likely"));
     }
 }
