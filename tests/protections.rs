@@ -148,3 +148,34 @@ fn require_sandbox_grades_only_with_every_protection_in_force() {
         assert!(said.contains(&label) && said.contains(p[key]["detail"].as_str().unwrap()), "{key}: {said}");
     }
 }
+
+/// As an ordinary user the kernel gives no pids cgroup, so `--require-sandbox` refuses, before
+/// anything is staged or built, and says why.
+#[test]
+#[cfg(target_os = "linux")]
+fn require_sandbox_refuses_an_ordinary_user_and_names_the_missing_cgroup() {
+    let setpriv =
+        std::process::Command::new("setpriv").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !nix::unistd::geteuid().is_root() || !setpriv {
+        eprintln!("skipped: needs root and setpriv to become an ordinary user");
+        return;
+    }
+    let target = tempfile::tempdir().unwrap();
+    let open = std::os::unix::fs::PermissionsExt::from_mode(0o777);
+    std::fs::set_permissions(target.path(), open).unwrap();
+    let out = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(katas::grader_bin())
+        .args(ONE_TEST)
+        .args(["--require-sandbox", "--target-dir", &target.path().to_string_lossy()])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("--require-sandbox: refusing to grade") && said.contains("pids cgroup ("),
+        "{said}"
+    );
+    assert!(!target.path().join("grader/stage").exists(), "nothing staged");
+}
