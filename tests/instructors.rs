@@ -138,7 +138,7 @@ fn two_shards_cover_every_submission_exactly_once() {
                 "--shard",
                 shard,
             ])
-            .args(["--exercise", "01", "--test", "both_returns_both_results", "--jobs", "2"])
+            .args(["--exercise", "01", "--test", "both_returns_both_results", "--submissions-at-once", "2"])
             .assert()
             .success();
         let mut summary = csv::Reader::from_path(out.path().join("summary.csv")).unwrap();
@@ -345,7 +345,7 @@ fn a_batch_grades_an_identical_kata_folder_once() {
     let line =
         |name: &str| log.lines().find(|l| l.contains(&format!("] {name} "))).unwrap_or_default().to_string();
     assert!(!line("ann").contains("as graded before"), "{log}");
-    assert!(line("bob").contains("1 kata(s) as graded before"), "{log}");
+    assert!(line("bob").contains("1 kata as graded before"), "{log}");
     assert!(!line("cat").contains("as graded before"), "{log}");
     let report = |name: &str| -> Value {
         serde_json::from_str(&std::fs::read_to_string(out.path().join(format!("{name}.json"))).unwrap())

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use crate::files::copy_tree;
 use crate::table::{Row, markdown, median, secs};
 
 /// The grader built by this checkout, debug, as `cargo run -p grader` runs it.
@@ -33,18 +34,6 @@ fn run(grader: &Path, root: &Path, args: &[&str]) -> f64 {
         String::from_utf8_lossy(&out.stderr)
     );
     start.elapsed().as_secs_f64()
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create a folder");
-    for entry in std::fs::read_dir(from).expect("read a folder").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy a file");
-        }
-    }
 }
 
 /// A submission: every kata from `solutions/` for the first `solved` katas (with a line that

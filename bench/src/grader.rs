@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::files::copy_tree;
 use crate::table::{Row, markdown, median, secs};
 
 /// Runs `cmd` in `dir`, returning its stdout and wall seconds; panics if it could not start.
@@ -41,18 +42,6 @@ fn edit(file: &Path, n: usize) {
     let mut text = std::fs::read_to_string(file).expect("read the file to edit");
     text.push_str(&format!("\n// benchmark edit {n}\n"));
     std::fs::write(file, text).expect("write the edit");
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create a folder");
-    for entry in std::fs::read_dir(from).expect("read a folder").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy a file");
-        }
-    }
 }
 
 pub fn run(root: &Path) -> String {

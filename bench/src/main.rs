@@ -6,6 +6,7 @@
 //! to docs/mutants.md (see src/mutants/).
 
 mod batch;
+mod files;
 mod grader;
 mod machine;
 mod mutants;

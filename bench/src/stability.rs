@@ -21,6 +21,8 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use crate::files::copy_tree;
+
 /// What the command line asked for.
 struct Options {
     runs: u32,
@@ -101,18 +103,6 @@ fn rounds(root: &Path, opts: &Options) -> Vec<Vec<Entry>> {
         }
     }
     rounds
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create a folder");
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())).flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy a file");
-        }
-    }
 }
 
 /// Threads that spin until dropped: the load the verdicts must not depend on.

@@ -42,7 +42,7 @@ pub enum Command {
         exercise: Option<String>,
     },
     /// Grade every submission folder in DIR: one build cache, results per submission and a
-    /// summary CSV in --out. `--jobs` is how many submissions at once.
+    /// summary CSV in --out.
     Batch {
         /// A folder of submissions, each laid out like exercises/ or a whole checkout.
         dir: PathBuf,
@@ -58,6 +58,10 @@ pub enum Command {
         /// Only these hidden tests (names, comma-separated).
         #[arg(long)]
         test: Option<String>,
+        /// Submissions graded at once, each in its own staging area [default: 1]; `--jobs`
+        /// then defaults to the cores shared among them.
+        #[arg(long, value_name = "N")]
+        submissions_at_once: Option<usize>,
     },
     /// Merge the outputs of `batch --shard I/N` into one class result (summary.csv, every
     /// submission's files); refuses a shard or submission missing or graded twice.

@@ -32,8 +32,8 @@ fn main() -> ExitCode {
         Some(Command::Hint { exercise }) => command::hint(&cli.opts, &exercise),
         Some(Command::Reset { exercise }) => command::reset(&cli.opts, &exercise),
         Some(Command::Watch { exercise }) => command::watch(&cli.opts, exercise.as_deref()),
-        Some(Command::Batch { dir, out, shard, exercise, test }) => {
-            command::batch(&cli.opts, &dir, &out, shard, exercise, test)
+        Some(Command::Batch { dir, out, shard, exercise, test, submissions_at_once }) => {
+            command::batch(&cli.opts, &dir, &out, shard, exercise, test, submissions_at_once)
         }
         Some(Command::Gradescope { dir }) => command::gradescope(&cli.opts, &dir),
         Some(Command::Merge { shards, out }) => command::merge(&shards, &out),

@@ -27,6 +27,8 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
+use crate::files::copy_tree;
+
 pub use operators::Edit;
 
 /// One mutant: which kata and file, and the edit.
@@ -145,18 +147,6 @@ pub fn generate(root: &Path, kata: &str, given: &[String], limit: Option<usize>)
         all = picked;
     }
     (generated, all)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create a folder");
-    for entry in std::fs::read_dir(from).expect("read a folder").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy a file");
-        }
-    }
 }
 
 /// What became of one mutant.

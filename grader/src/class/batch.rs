@@ -94,7 +94,7 @@ pub fn run(
                     };
                     let reused = match row.reused {
                         0 => String::new(),
-                        n => format!(", {n} kata(s) as graded before"),
+                        n => format!(", {} as graded before", crate::report::count(n as u64, "kata")),
                     };
                     eprintln!(
                         "[{}/{}] {} {outcome} ({:.1} s{reused}; {:.0} s so far)",

@@ -151,11 +151,6 @@ fn num(s: &str) -> Option<f64> {
     s.trim().parse().ok()
 }
 
-/// A test that did not pass, wherever it came from.
-fn failed(status: Status) -> bool {
-    !matches!(status, Status::Pass | Status::Skipped)
-}
-
 /// Digits replaced, so "measured 1.3 s" and "measured 2.1 s" count as one kind of message.
 fn kind(message: &str) -> String {
     let mut out = String::new();
@@ -195,7 +190,7 @@ fn most_failed(students: &[Student]) -> Vec<Failing> {
             for t in &ex.tests {
                 let entry = by_test.entry((ex.dir.clone(), t.name.clone())).or_default();
                 entry.1 += 1;
-                if failed(t.status) {
+                if !t.counts_as_pass() {
                     entry.0 += 1;
                     let message = if t.not_implemented {
                         "not written yet (todo!())".to_string()
@@ -449,7 +444,7 @@ fn student_page(name: &str, r: &Report) -> String {
             continue;
         }
         p.push_str("<ul>\n");
-        for t in ex.tests.iter().filter(|t| failed(t.status)) {
+        for t in ex.tests.iter().filter(|t| !t.counts_as_pass()) {
             let what = if t.not_implemented {
                 "not written yet (todo!())".to_string()
             } else {

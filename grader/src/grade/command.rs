@@ -154,10 +154,7 @@ fn next_after_pass(opts: &Options, course: &Course, report: &Report) -> String {
         return String::new();
     }
     let dir = course.progress_dir();
-    let next = course.exercises.iter().find(|e| {
-        !report.exercises.iter().any(|r| r.dir == e.dir())
-            && standing::state(standing::load(&dir, e).as_ref()) != standing::State::Done
-    });
+    let next = standing::next(course, &dir, &|e| report.exercises.iter().any(|r| r.dir == e.dir()));
     match next {
         Some(e) => format!(
             "{} {}: read exercises/{}/README.md, fill in its src/, then `cargo run -p grader -- {:02}`\n",
@@ -226,6 +223,7 @@ pub fn batch(
     shard: Option<Shard>,
     exercise: Option<String>,
     test: Option<String>,
+    at_once: Option<usize>,
 ) -> Result<ExitCode> {
     let course = course(opts)?;
     let subs = batch::submissions(dir, shard)?;
@@ -235,16 +233,17 @@ pub fn batch(
         class: batch::submissions(dir, None)?.iter().map(name).collect(),
         graded: subs.iter().map(name).collect(),
     };
-    let at_once = opts.jobs.unwrap_or(1);
+    let at_once = at_once.unwrap_or(1).max(1);
     let mut template = request(opts, &course, exercise, test);
     grade::selected(&course, &template)?;
-    template.jobs = (crate::run::cores::available() / at_once).max(1);
+    template.jobs = opts.jobs.unwrap_or((crate::run::cores::available() / at_once).max(1));
     template.color = false;
     let started = std::time::Instant::now();
     let n = batch::run(&course, &template, &subs, at_once, out)?;
     manifest.write(out)?;
     println!(
-        "graded {n} submission(s) in {:.1} s; results and summary.csv in {}",
+        "graded {} in {:.1} s; results and summary.csv in {}",
+        crate::report::count(n as u64, "submission"),
         started.elapsed().as_secs_f64(),
         out.display()
     );
@@ -255,9 +254,9 @@ pub fn batch(
 pub fn merge(shards: &[PathBuf], out: &Path) -> Result<ExitCode> {
     let merged = crate::class::merge::merge(shards, out)?;
     println!(
-        "merged {} submission(s) from {} shard(s) into {}",
-        merged.submissions,
-        merged.shards,
+        "merged {} from {} into {}",
+        crate::report::count(merged.submissions as u64, "submission"),
+        crate::report::count(merged.shards as u64, "shard"),
         out.display()
     );
     Ok(ExitCode::SUCCESS)
@@ -315,12 +314,7 @@ pub fn watch(opts: &Options, selector: Option<&str>) -> Result<ExitCode> {
     let state_dir = course.progress_dir();
     let first = match selector {
         Some(s) => one(&course, s)?,
-        None => course
-            .exercises
-            .iter()
-            .find(|e| standing::state(standing::load(&state_dir, e).as_ref()) != standing::State::Done)
-            .unwrap_or(&course.exercises[0])
-            .clone(),
+        None => standing::next(&course, &state_dir, &|_| false).unwrap_or(&course.exercises[0]).clone(),
     };
     watch::watch(&course, &state_dir, first, &|ex| {
         let req = request(opts, &course, Some(ex.dir()), None);

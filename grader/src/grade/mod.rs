@@ -193,7 +193,7 @@ fn exercise_report(
         missing_src: !staged.has_src,
         score: tests.iter().map(|t| t.points).sum(),
         // Only what this platform can never run leaves the maximum, the same for everyone here.
-        max_score: tests.iter().filter(|t| t.status != Status::Skipped).map(|t| t.max_points).sum(),
+        max_score: tests.iter().map(TestReport::counted_max).sum(),
         tests,
     }
 }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::json;
 
-use crate::model::{Report, Status, UnmeasuredPolicy};
+use crate::model::{Report, UnmeasuredPolicy};
 
 /// Who sees a hidden-suite test's result on Gradescope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -31,7 +31,7 @@ pub fn render(report: &Report, visibility: Visibility) -> String {
             if ex.diagnostics.is_some() && i == 0 {
                 output.push_str(ex.diagnostics.as_deref().unwrap_or(""));
             }
-            let max = if t.status == Status::Skipped { 0 } else { t.max_points };
+            let max = t.counted_max();
             tests.push(json!({
                 "name": format!("{} · {}", ex.dir, t.name),
                 "number": format!("{}.{}", ex.number, i + 1),
@@ -46,7 +46,8 @@ pub fn render(report: &Report, visibility: Visibility) -> String {
     let unmeasured = match report.unmeasured {
         0 => String::new(),
         n => format!(
-            "{n} timing test(s) could not be measured on a busy machine; their points are {}. ",
+            "{} could not be measured on a busy machine; their points are {}. ",
+            super::count(n, "timing test"),
             if report.unmeasured_policy == UnmeasuredPolicy::Award { "awarded" } else { "withheld" }
         ),
     };

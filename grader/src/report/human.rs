@@ -180,8 +180,8 @@ fn unmeasured_notice(out: &mut String, report: &Report) {
         out,
         "{}\n",
         style(format!(
-            "! {} timing test(s) could not be measured: the machine was too busy, even retried alone; {given}. Grade again on a quieter machine to measure them.",
-            report.unmeasured
+            "! {} could not be measured: the machine was too busy, even retried alone; {given}. Grade again on a quieter machine to measure them.",
+            super::count(report.unmeasured, "timing test")
         ))
         .yellow()
         .bold()
@@ -243,7 +243,11 @@ fn summary(out: &mut String, report: &Report) {
         report.exercises.iter().flat_map(|e| &e.tests).filter(|t| t.status == Status::Skipped).count();
     let _ = write!(out, "{} {}/{}", style("Score").bold(), report.score, report.max_score);
     if skipped > 0 {
-        let _ = write!(out, " ({skipped} tests skipped on this machine, left out of the maximum)");
+        let _ = write!(
+            out,
+            " ({} skipped on this machine, left out of the maximum)",
+            super::count(skipped as u64, "test")
+        );
     }
     let _ = writeln!(out);
     match &report.next {

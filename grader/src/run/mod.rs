@@ -109,8 +109,8 @@ fn retry_unmeasured(plan: &[Planned], opts: &RunOptions, reports: &mut [TestRepo
         r.points = points;
         let why = r.message.take().unwrap_or_default();
         r.message = Some(format!(
-            "unmeasured: the machine was too busy to measure this test, in {} run(s) alone ({why}); {verdict}",
-            tries + 1
+            "unmeasured: the machine was too busy to measure this test, in {} alone ({why}); {verdict}",
+            crate::report::count(tries as u64 + 1, "run")
         ));
     }
 }

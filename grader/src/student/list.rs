@@ -11,7 +11,6 @@ use crate::student::standing::{self, State};
 pub fn render(course: &Course, state_dir: &Path) -> String {
     let mut out = String::new();
     let (mut score, mut max) = (0, 0);
-    let mut next = None;
     for ex in &course.exercises {
         let last = standing::load(state_dir, ex);
         let state = standing::state(last.as_ref());
@@ -24,9 +23,6 @@ pub fn render(course: &Course, state_dir: &Path) -> String {
             State::Done => style("done".to_string()).green(),
         };
         let mark = if state == State::Done { style("✓").green() } else { style("·").dim() };
-        if state != State::Done && next.is_none() {
-            next = Some(ex.dir());
-        }
         let points = last.as_ref().map(|l| format!("{}/{}", l.score, l.max_score)).unwrap_or_default();
         score += last.as_ref().map_or(0, |l| l.score);
         max += last.as_ref().map_or(0, |l| l.max_score);
@@ -39,7 +35,7 @@ pub fn render(course: &Course, state_dir: &Path) -> String {
         );
     }
     let _ = writeln!(out, "\nScore {score}/{max} over the katas graded so far.");
-    if let Some(dir) = next {
+    if let Some(dir) = standing::next(course, state_dir, &|_| false).map(|e| e.dir()) {
         let _ = writeln!(out, "Next: {dir}: `cargo run -p grader -- {}`", &dir[..2]);
     }
     out

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::course::Exercise;
+use crate::course::{Course, Exercise};
 use crate::model::{ExerciseReport, Report, Status};
 
 /// Whether the grader has never stored a result here (a first run).
@@ -45,6 +45,11 @@ pub enum State {
     DoesNotCompile,
     Failing { passing: usize, total: usize },
     Done,
+}
+
+/// The kata to work on next: the first in course order that is not done, skipping `except`.
+pub fn next<'c>(course: &'c Course, dir: &Path, except: &dyn Fn(&Exercise) -> bool) -> Option<&'c Exercise> {
+    course.exercises.iter().find(|e| !except(e) && state(load(dir, e).as_ref()) != State::Done)
 }
 
 pub fn state(last: Option<&ExerciseReport>) -> State {
