@@ -28,9 +28,10 @@ fn the_dev_container_and_ci_install_with_one_script() {
     let toolchain = dockerfile.lines().find_map(|l| l.strip_prefix("FROM ")).expect("a base image");
     assert!(toolchain.starts_with("rust:"), "the base image has no Rust toolchain: {toolchain}");
 
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join(".devcontainer/devcontainer.json")).unwrap())
-            .expect("devcontainer.json is JSON");
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join(".devcontainer/devcontainer.json")).unwrap(),
+    )
+    .expect("devcontainer.json is JSON");
     assert_eq!(json["build"]["dockerfile"], "Dockerfile");
     assert_eq!(json["build"]["context"], "..", "the build context must be the checkout, for COPY .ci/...");
 }

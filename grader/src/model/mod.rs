@@ -2,6 +2,7 @@
 //! Serialised as the `--format json` schema (docs/report-schema.md); bump
 //! [`SCHEMA_VERSION`] on any change that is not a pure addition.
 
+pub mod paths;
 pub mod stall;
 
 use protocol::Figure;

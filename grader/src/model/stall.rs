@@ -20,6 +20,9 @@ pub enum StallKind {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThreadState {
+    /// The kernel's thread id, to match what else is learnt about the thread; not reported.
+    #[serde(skip)]
+    pub tid: u32,
     pub name: String,
     /// The kernel's state letter: R running, S sleeping, D disk wait, Z zombie.
     pub state: String,
@@ -30,6 +33,13 @@ pub struct ThreadState {
     /// Milliseconds it spent ready to run but waiting for a core, over its whole life.
     #[serde(default)]
     pub wait_ms: u64,
+    /// Its innermost frame in the kata's own code (`exercises/09-deadlocks/src/lib.rs:13`), where
+    /// a debugger could read its stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// The call it was in there (`Mutex::lock`); none when it was running the kata's code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waits_in: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,8 +49,40 @@ pub struct Stall {
 }
 
 impl Stall {
-    /// One sentence a student understands.
+    /// One sentence a student understands, then where the threads of the kata's code were.
     pub fn summary(&self) -> String {
+        // Threads at the same place are named once, with a count.
+        let mut places: Vec<(String, usize)> = Vec::new();
+        for t in &self.threads {
+            let Some(at) = t.at.as_deref() else { continue };
+            let name = if Some(&t.name) == self.threads.first().map(|m| &m.name) && self.threads.len() > 1 {
+                "unnamed"
+            } else {
+                &t.name
+            };
+            let place = match &t.waits_in {
+                Some(call) => format!("in {call} at {at}"),
+                None => format!("running at {at}"),
+            };
+            match places.iter_mut().find(|(p, _)| p.ends_with(&place) && p.starts_with(name)) {
+                Some((_, c)) => *c += 1,
+                None => places.push((format!("{name} {place}"), 1)),
+            }
+        }
+        let places: Vec<String> = places
+            .into_iter()
+            .map(|(p, c)| match p.split_once(' ') {
+                Some((name, rest)) if c > 1 => format!("{name} ×{c} {rest}"),
+                _ => p,
+            })
+            .collect();
+        match places.is_empty() {
+            true => self.what(),
+            false => format!("{}; where: {}", self.what(), places.join("; ")),
+        }
+    }
+
+    fn what(&self) -> String {
         let n = self.threads.len();
         // Unnamed threads carry the test binary's name (the first thread's): say so once, with
         // a count, rather than that name seven times.

@@ -54,6 +54,7 @@ impl std::str::FromStr for Write {
 pub fn count(n: impl Into<u64>, noun: &str) -> String {
     match n.into() {
         1 => format!("1 {noun}"),
+        n if noun.ends_with('s') => format!("{n} {noun}es"),
         n => format!("{n} {noun}s"),
     }
 }

@@ -58,17 +58,20 @@ fn sample() -> Report {
     fail.hint = "spawn every thread before joining any".into();
     fail.stderr = "thread 'main' panicked at exercises/01-threads/src/lib.rs:12:5".into();
     let mut timeout = test("shutdown_does_not_hang", Status::Timeout, 0, 1);
-    timeout.message = Some("did not finish within 5 s".into());
     timeout.stall = Some(Stall {
         kind: StallKind::Deadlock,
         threads: vec![ThreadState {
+            tid: 7,
             name: "worker".into(),
             state: "S".into(),
             wchan: "futex_wait_queue".into(),
             cpu_ms: 0,
             wait_ms: 0,
+            at: Some("exercises/01-threads/src/lib.rs:40".into()),
+            waits_in: Some("Mutex::lock".into()),
         }],
     });
+    timeout.message = timeout.stall.as_ref().map(|s| format!("did not finish within 5 s: {}", s.summary()));
     let mut crash = test("a_panicking_job_comes_back_as_an_error", Status::Crash, 0, 1);
     crash.message = Some("the test process was killed by SIGSEGV".into());
     crash.leaked = vec!["4242 sleep".into()];

@@ -22,8 +22,8 @@ pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u6
             };
             let message = if leaked {
                 Some(format!(
-                    "the test ended but left {} process(es) running afterwards: {}",
-                    outcome.leaked.len(),
+                    "the test ended but left {} running afterwards: {}",
+                    crate::report::count(outcome.leaked.len() as u64, "process"),
                     outcome.leaked.join(", ")
                 ))
             } else {
@@ -156,8 +156,16 @@ mod tests {
     }
 
     fn starved() -> Exit {
-        let thread =
-            ThreadState { name: "w".into(), state: "R".into(), wchan: "0".into(), cpu_ms: 0, wait_ms: 190 };
+        let thread = ThreadState {
+            tid: 1,
+            name: "w".into(),
+            state: "R".into(),
+            wchan: "0".into(),
+            cpu_ms: 0,
+            wait_ms: 190,
+            at: None,
+            waits_in: None,
+        };
         Exit::Deadline { stall: Stall { kind: StallKind::Starved, threads: vec![thread] } }
     }
 

@@ -14,8 +14,9 @@ use console::style;
 use serde::{Deserialize, Serialize};
 
 use crate::course::{Course, Exercise};
+use crate::model::paths::student_paths;
 use crate::model::{ExerciseReport, TestReport};
-use crate::report::human::{panicked_in_student_code, student_paths};
+use crate::report::human::panicked_in_student_code;
 
 /// The README section every kata has, which the first step cites.
 pub const IDEAS: &str = "The ideas";

@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use crate::model::stall::{Stall, StallKind, ThreadState};
+#[cfg(target_os = "linux")]
+use crate::supervisor::stacks;
 
 /// Samples the threads of `pid` twice, `gap` apart, and classifies what they were doing over
 /// the `life` it has had: threads that waited for a core for half of it were starved.
@@ -24,10 +26,36 @@ pub fn inspect(pid: u32, gap: Duration, life: Duration) -> Stall {
             t
         })
         .collect();
+    Stall { kind: classify(&threads, life, tick_ms), threads }
+}
+
+/// Adds where each thread of a stuck test was in the kata's code (not for a starved one: the
+/// machine, not the code, held it up).
+#[cfg(target_os = "linux")]
+pub fn locate(stall: &mut Stall, pid: u32) {
+    if matches!(stall.kind, StallKind::Deadlock | StallKind::Busy | StallKind::Sleeping) {
+        for s in stacks::stacks(pid, STACKS_LIMIT) {
+            if let Some(t) = stall.threads.iter_mut().find(|t| t.tid == s.tid) {
+                (t.at, t.waits_in) = (Some(s.at), s.waits_in);
+            }
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn locate(_stall: &mut Stall, _pid: u32) {}
+
+/// How long reading the stacks may add to a deadline report.
+#[cfg(target_os = "linux")]
+const STACKS_LIMIT: Duration = Duration::from_secs(10);
+
+/// What the threads were doing, from their states and the CPU they used between the samples.
+#[cfg(target_os = "linux")]
+fn classify(threads: &[ThreadState], life: Duration, tick_ms: u64) -> StallKind {
     let waited: u64 = threads.iter().map(|t| t.wait_ms).sum();
     let asleep_on_locks =
         threads.iter().all(|t| (t.wchan.contains("futex") || t.state == "Z") && t.cpu_ms == 0);
-    let kind = if threads.is_empty() {
+    if threads.is_empty() {
         StallKind::Unknown
     } else if asleep_on_locks {
         StallKind::Deadlock
@@ -37,8 +65,7 @@ pub fn inspect(pid: u32, gap: Duration, life: Duration) -> Stall {
         StallKind::Busy
     } else {
         StallKind::Sleeping
-    };
-    Stall { kind, threads }
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -55,7 +82,16 @@ fn sample(pid: u32) -> Vec<(u32, ThreadState, Duration, Duration)> {
         let wchan = procview::wchan(pid, tid).unwrap_or_default();
         let waited = procview::schedstat(pid, Some(tid)).map_or(Duration::ZERO, |s| s.waiting);
         let state = stat.state.to_string();
-        let t = ThreadState { name: stat.name, state, wchan, cpu_ms: 0, wait_ms: 0 };
+        let t = ThreadState {
+            tid,
+            name: stat.name,
+            state,
+            wchan,
+            cpu_ms: 0,
+            wait_ms: 0,
+            at: None,
+            waits_in: None,
+        };
         out.push((tid, t, stat.cpu, waited));
     }
     out.sort_by_key(|(tid, ..)| *tid);

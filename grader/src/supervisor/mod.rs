@@ -14,6 +14,7 @@ pub mod mounts;
 pub mod proc_service;
 pub mod process_group;
 pub mod process_tree;
+pub mod stacks;
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -29,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::stall::Stall;
 use capture::{Captured, read_capped};
 use cgroup::PidsCgroup;
-use inspect::inspect;
+use inspect::{inspect, locate};
 pub use limits::Limits;
 
 /// What to run and under which limits; sent to the supervisor on stdin.
@@ -157,7 +158,10 @@ fn supervise(job: &Job) -> Result<Outcome> {
         let stop = if flooded.load(Ordering::SeqCst) {
             Some(Exit::OutputFlood { bytes: stop })
         } else if now >= deadline {
-            Some(Exit::Deadline { stall: inspect(pid, Duration::from_millis(200), start.elapsed()) }) // before the kill
+            // Before the kill: what the threads were doing, then where in the kata's code.
+            let mut stall = inspect(pid, Duration::from_millis(200), start.elapsed());
+            locate(&mut stall, pid);
+            Some(Exit::Deadline { stall })
         } else if now - last_count > Duration::from_millis(50) {
             last_count = now;
             let seen = process_tree::descendants(std::process::id()).len();
