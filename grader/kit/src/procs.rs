@@ -22,6 +22,18 @@ pub fn settle_threads(target: usize, limit: Duration) -> Option<usize> {
     }
 }
 
+/// This process's thread count before a test starts threads, or skips the test where threads
+/// cannot be counted.
+pub fn baseline_threads() -> usize {
+    thread_count().unwrap_or_else(|| crate::skip("counting threads needs Linux"))
+}
+
+/// Threads beyond `baseline` still alive once joined threads have had up to `limit` to leave
+/// the task list.
+pub fn threads_left(baseline: usize, limit: Duration) -> usize {
+    settle_threads(baseline, limit).unwrap_or(baseline).saturating_sub(baseline)
+}
+
 /// The calling thread's kernel id, to hand to another thread that watches it.
 pub fn current_thread() -> Option<u32> {
     procview::own_tid()
