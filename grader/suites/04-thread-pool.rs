@@ -200,7 +200,8 @@ fn drop_joins_the_workers() {
     kit::at_least("threads started by ThreadPool::new(5)", started.saturating_sub(baseline), 5, "threads");
     // Every worker runs a job, then goes back to waiting for work: drop must wake them all.
     meet_on(&pool, 5, "five jobs on five workers");
-    std::thread::sleep(Duration::from_millis(200));
+    // Drop while they are asleep: a drop that wakes only one of them must show.
+    kit::procs::others_asleep(Duration::from_secs(5));
     drop(pool);
     // Joined threads leave the task list a moment after join returns: allow that moment only.
     let left = kit::procs::threads_left(baseline, Duration::from_millis(500));
