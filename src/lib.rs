@@ -94,6 +94,8 @@ pub struct Wrong {
     pub status: Option<String>,
     /// Text their message must contain, if it matters (for example "deadlock").
     pub message: Option<String>,
+    /// Text the hint each of them shows must contain: the hint must fit this flaw.
+    pub hint: Option<String>,
     #[serde(default)]
     pub edit: Vec<Edit>,
     /// A folder under `tests/wrong/NN-name/` holding a whole `src/` written from scratch.

@@ -243,6 +243,7 @@ fn a_test_can_write_only_to_its_own_folders_and_cannot_read_private_suites() {
         caught_by: vec![],
         status: None,
         message: None,
+        hint: None,
         scratch: None,
         edit: vec![katas::Edit {
             file: "lib.rs".into(),

@@ -22,6 +22,13 @@ pub fn become_subreaper() -> bool {
     }
 }
 
+/// Makes this process a subreaper, or skips the test with `reason` where that is impossible.
+pub fn subreaper_or_skip(reason: &str) {
+    if !become_subreaper() {
+        crate::skip(reason);
+    }
+}
+
 /// The process `pid`, if it exists (zombies included).
 pub fn process(pid: u32) -> Option<Proc> {
     procview::process(pid)
@@ -82,6 +89,18 @@ pub struct LeftBehind {
 impl LeftBehind {
     pub fn is_empty(&self) -> bool {
         self.running.is_empty() && self.zombies.is_empty()
+    }
+
+    /// Records the figure "processes left behind" and fails the test if any was: a zombie
+    /// with `zombies` before the list, else one still running with `running`.
+    pub fn fail_unless_empty(&self, zombies: &str, running: &str) {
+        crate::figure("processes left behind", self.running.len() + self.zombies.len(), "processes");
+        if !self.zombies.is_empty() {
+            panic!("{zombies}: {}", self.describe());
+        }
+        if !self.running.is_empty() {
+            panic!("{running}: {}", self.describe());
+        }
     }
 
     /// One line naming every leftover, for a failure message.

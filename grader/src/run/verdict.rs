@@ -9,7 +9,9 @@ use crate::supervisor::{Exit, Limits, Outcome};
 /// Judges one test run. Only a harness verdict carrying the nonce can pass.
 pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u64) -> TestReport {
     let (status, mut message, not_implemented, figures) = match (&outcome.body, &outcome.exit) {
-        (Some(body), exit) if !matches!(exit, Exit::OutputFlood { .. }) => {
+        // A verdict written after the deadline (the body returned while the supervisor was
+        // inspecting it) or during a flood does not count: the exit says why the test ended.
+        (Some(body), exit) if !matches!(exit, Exit::OutputFlood { .. } | Exit::Deadline { .. }) => {
             // Leaving processes behind fails any test that did not fail already: a busy
             // process left running must not turn a timing test unmeasured either.
             let leaked = !outcome.leaked.is_empty() && body.status != BodyStatus::Fail;
@@ -200,6 +202,14 @@ mod tests {
         assert_eq!(own_load.status, Status::Timeout, "its own load is its own: {:?}", own_load.message);
         let signal = Exit::Signal { signal: 9, name: "SIGKILL".into() };
         assert_eq!(judged(outcome(signal, None, 5, vec![])).status, Status::Crash);
+        let stuck = Exit::Deadline { stall: Stall { kind: StallKind::Deadlock, threads: vec![] } };
+        let late = judged(outcome(stuck, Some(BodyStatus::Pass), 5, vec![]));
+        assert_eq!(
+            late.status,
+            Status::Timeout,
+            "a body that returned after its deadline: {:?}",
+            late.message
+        );
     }
 
     #[test]
