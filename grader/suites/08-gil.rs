@@ -26,6 +26,9 @@ fn main() {
         test!(no_thread_starves).points(3).timing().hint(
             "a waiter that waited a whole switch interval sets a drop request; check_switch sees it, gives the lock to a waiter and queues behind it (do not take it straight back)",
         ),
+        test!(a_holder_that_checks_lets_a_waiter_in).points(2).deadline(Duration::from_secs(15)).hint(
+            "a waiter that waited a switch interval raises the drop request and goes on waiting for its turn; only the thread whose turn it is takes the lock (and clears the request), so check_switch sees it and hands the lock over",
+        ),
         test!(a_release_wakes_a_waiter_at_once).points(2).timing().hint(
             "when the lock is given back (end of with_gil, allow_threads, a switch), notify the waiters on the Condvar: a waiter must not sleep out its whole wait_timeout",
         ),
@@ -455,6 +458,44 @@ fn with_gil_inside_allow_threads_works() {
         .expect("not nested");
     assert_eq!(inner, Ok(()), "inside allow_threads the lock is free for this thread too");
     assert_eq!(interp.into_inner(), 111);
+}
+
+/// A holder that runs bytecode and calls `check_switch` after each must let a waiter in before
+/// it stops: it loops until the waiter has run, or 4 s. No bar on how soon (that is
+/// `no_thread_starves`): a forced switch after some intervals passes on any machine.
+fn a_holder_that_checks_lets_a_waiter_in() {
+    const LIMIT: Duration = Duration::from_secs(4);
+    let interp = Interpreter::with_switch_interval(false, INTERVAL);
+    interp.with_gil(|py| *py.state() = false).expect("a first bytecode");
+    let (held_tx, held_rx) = mpsc::channel();
+    let (waiter_ran, checks, spent) = thread::scope(|s| {
+        let interp = &interp;
+        let holder = s.spawn(move || {
+            interp
+                .with_gil(|py| {
+                    held_tx.send(()).expect("the test is listening");
+                    let start = Instant::now();
+                    let mut checks = 0u64;
+                    while !*py.state() && start.elapsed() < LIMIT {
+                        work(200);
+                        py.check_switch();
+                        checks += 1;
+                    }
+                    (*py.state(), checks, start.elapsed())
+                })
+                .expect("not nested")
+        });
+        held_rx.recv_timeout(MEET).expect("the holder took the lock");
+        s.spawn(move || interp.with_gil(|py| *py.state() = true).expect("not nested"));
+        holder.join().expect("the holder panicked")
+    });
+    kit::figure("check_switch calls before the waiter got the lock", checks as f64, "calls");
+    if !waiter_ran {
+        panic!(
+            "a thread waited {:.1} s for the lock while the holder called check_switch {checks} times, and never got it: check_switch never saw a drop request (a waiter that stops waiting before its turn, or clears the request, leaves the holder running for ever)",
+            spent.as_secs_f64()
+        );
+    }
 }
 
 fn nested_acquire_does_not_deadlock() {
