@@ -32,6 +32,9 @@ fn main() {
         test!(a_release_wakes_a_waiter_at_once).points(2).timing().hint(
             "when the lock is given back (end of with_gil, allow_threads, a switch), notify the waiters on the Condvar: a waiter must not sleep out its whole wait_timeout",
         ),
+        test!(a_release_wakes_a_sleeping_waiter).points(2).deadline(Duration::from_secs(15)).hint(
+            "when the lock is given back (end of with_gil, allow_threads, a switch), notify the waiters on the Condvar: a waiter must not sleep out its whole wait_timeout",
+        ),
         test!(waiters_get_the_lock_in_arrival_order).deadline(HANG).hint(
             "serve waiters in the order they arrived: a ticket lock (draw a ticket, wait until now_serving reaches it)",
         ),
@@ -332,6 +335,54 @@ fn a_release_wakes_a_waiter_at_once() {
     );
 }
 
+/// The same promise as `a_release_wakes_a_waiter_at_once`, without a tight bar: with a 30 s
+/// switch interval, a waiter that is not woken when the lock is given back sleeps out its wait,
+/// far beyond the 5 s this allows.
+fn a_release_wakes_a_sleeping_waiter() {
+    const LONG: Duration = Duration::from_secs(30);
+    let interp = Arc::new(Interpreter::with_switch_interval(0u64, LONG));
+    interp.with_gil(|py| *py.state() += 1).expect("a first bytecode");
+    for via_allow_threads in [false, true] {
+        let how = if via_allow_threads { "entering allow_threads" } else { "leaving with_gil" };
+        let (held_tx, held_rx) = mpsc::channel();
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let (got_tx, got_rx) = mpsc::channel::<()>();
+        let (seen_tx, seen_rx) = mpsc::channel::<()>();
+        let holder_interp = Arc::clone(&interp);
+        let holder = thread::spawn(move || {
+            holder_interp
+                .with_gil(|py| {
+                    held_tx.send(()).expect("main is listening");
+                    let _ = go_rx.recv_timeout(MEET);
+                    if via_allow_threads {
+                        // Stay outside the lock until the waiter has had it.
+                        py.allow_threads(|| seen_rx.recv_timeout(HANG + MEET).is_ok())
+                    } else {
+                        true
+                    }
+                })
+                .expect("not nested")
+        });
+        held_rx.recv_timeout(MEET).expect("the holder took the lock");
+        let waiter_interp = Arc::clone(&interp);
+        thread::spawn(move || {
+            waiter_interp.with_gil(|py| *py.state() += 1).expect("not nested");
+            let _ = got_tx.send(());
+            let _ = seen_tx.send(());
+        });
+        thread::sleep(Duration::from_millis(50)); // the waiter reaches its wait
+        let _ = go_tx.send(());
+        if got_rx.recv_timeout(HANG).is_err() {
+            panic!(
+                "the holder gave the lock back by {how}, and {:.0} s later the waiter still did not have it (switch interval 30 s): giving the lock back must wake a waiter, not leave it asleep until its own wait ends",
+                HANG.as_secs_f64()
+            );
+        }
+        let holder_done = holder.join().expect("the holder panicked");
+        assert!(holder_done, "the holder came back from allow_threads before the waiter had the lock");
+    }
+}
+
 /// Returns once the thread at `task` (`/proc/thread-self` as that thread saw it) has been
 /// asleep for `quiet`, or after a second; without /proc, after `quiet` plus a margin.
 fn asleep_for(task: Option<&std::path::Path>, quiet: Duration) {
@@ -462,9 +513,12 @@ fn with_gil_inside_allow_threads_works() {
 
 /// A holder that runs bytecode and calls `check_switch` after each must let a waiter in before
 /// it stops: it loops until the waiter has run, or 4 s. No bar on how soon (that is
-/// `no_thread_starves`): a forced switch after some intervals passes on any machine.
+/// `no_thread_starves`): a forced switch after some intervals passes on any machine. The holder
+/// first sleeps through 100 intervals without checking, so the waiter's request is settled
+/// (raised, or wrongly taken back) before the first check.
 fn a_holder_that_checks_lets_a_waiter_in() {
     const LIMIT: Duration = Duration::from_secs(4);
+    const QUIET: Duration = Duration::from_millis(500);
     let interp = Interpreter::with_switch_interval(false, INTERVAL);
     interp.with_gil(|py| *py.state() = false).expect("a first bytecode");
     let (held_tx, held_rx) = mpsc::channel();
@@ -474,6 +528,7 @@ fn a_holder_that_checks_lets_a_waiter_in() {
             interp
                 .with_gil(|py| {
                     held_tx.send(()).expect("the test is listening");
+                    thread::sleep(QUIET);
                     let start = Instant::now();
                     let mut checks = 0u64;
                     while !*py.state() && start.elapsed() < LIMIT {
