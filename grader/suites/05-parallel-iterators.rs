@@ -100,24 +100,16 @@ fn pseudo_random(len: usize, seed: u64, modulo: u64) -> Vec<u64> {
 
 // ---------- per-thread CPU time ----------
 
-/// CPU time the calling thread has used, from the kernel's scheduler statistics (brought up to
-/// date when the thread last left a core, so read it from threads that have slept since).
-fn thread_cpu() -> Option<Duration> {
-    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
-    Some(Duration::from_nanos(ns))
-}
-
 /// Runs `work` on a fresh pool of `threads` threads and returns its value with the CPU seconds
 /// each pool thread spent meanwhile.
 fn cpu_per_thread<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> (R, Vec<f64>) {
-    if thread_cpu().is_none() {
-        kit::skip("per-thread CPU time cannot be read here (/proc/thread-self/schedstat)");
+    if kit::procs::thread_cpu().is_none() {
+        kit::skip("per-thread CPU time cannot be read here (a thread's CPU clock)");
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("build a test pool");
-    let before = pool.broadcast(|_| thread_cpu().unwrap_or_default());
+    let before = pool.broadcast(|_| kit::procs::thread_cpu().unwrap_or_default());
     let value = pool.install(work);
-    let after = pool.broadcast(|_| thread_cpu().unwrap_or_default());
+    let after = pool.broadcast(|_| kit::procs::thread_cpu().unwrap_or_default());
     let spent = before.iter().zip(&after).map(|(b, a)| a.saturating_sub(*b).as_secs_f64()).collect();
     (value, spent)
 }
@@ -132,12 +124,7 @@ fn require_shared(what: &str, spent: &[f64]) {
         kit::figure(&format!("CPU seconds on pool thread {i}"), *s, "s");
     }
     let sharing = spent.iter().filter(|s| **s >= 0.2 * total).count();
-    kit::at_least(
-        &format!("{what}: pool threads that each did a fifth of the work"),
-        sharing as f64,
-        2.0,
-        "threads",
-    );
+    kit::at_least(&format!("{what}: pool threads that each did a fifth of the work"), sharing, 2, "threads");
 }
 
 // ---------- the tests ----------
@@ -284,7 +271,7 @@ fn merge_sort_uses_several_threads() {
     pool.install(|| merge_sort(&mut v));
     assert!(v == want, "not sorted");
     let threads = COMPARING.lock().unwrap_or_else(|p| p.into_inner()).len();
-    kit::at_least("threads that compared elements (pool of 4)", threads as f64, 2.0, "threads");
+    kit::at_least("threads that compared elements (pool of 4)", threads, 2, "threads");
 }
 
 fn with_threads_uses_that_many_threads() {
@@ -294,14 +281,9 @@ fn with_threads_uses_that_many_threads() {
             with_threads(k, || (rayon::current_num_threads(), rayon::broadcast(|_| thread::current().id())));
         let ids: HashSet<ThreadId> = ids.into_iter().collect();
         assert!(!ids.contains(&caller), "the work ran on the calling thread, not on a pool built for it");
-        kit::at_least(&format!("threads in with_threads({k})"), reported as f64, k as f64, "threads");
-        kit::at_most(&format!("threads in with_threads({k})"), reported as f64, k as f64, "threads");
-        kit::at_least(
-            &format!("distinct threads in with_threads({k})"),
-            ids.len() as f64,
-            k as f64,
-            "threads",
-        );
+        kit::at_least(&format!("threads in with_threads({k})"), reported, k, "threads");
+        kit::at_most(&format!("threads in with_threads({k})"), reported, k, "threads");
+        kit::at_least(&format!("distinct threads in with_threads({k})"), ids.len(), k, "threads");
     }
     assert_eq!(
         with_threads(2, || sum_of_squares(1000)),

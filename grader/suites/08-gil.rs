@@ -2,7 +2,6 @@
 //! threads between bytecodes, overlap with a rendezvous inside `allow_threads`, fairness with
 //! the longest gap each thread saw between its own bytecodes.
 
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, mpsc};
 use std::thread;
@@ -133,7 +132,7 @@ fn mutual_exclusion_keeps_the_counter_exact() {
         }
     });
     let want = 1 + (LOOPERS + CALLERS) as u64 * BYTECODES;
-    kit::at_most("threads between bytecodes at once", gauge.peak() as f64, 1.0, "threads");
+    kit::at_most("threads between bytecodes at once", gauge.peak(), 1, "threads");
     assert_eq!(witness.load(SeqCst), want, "updates were lost: two threads ran bytecode at the same time");
     assert_eq!(interp.into_inner(), want, "the counter behind the token lost updates");
 }
@@ -185,9 +184,9 @@ fn no_thread_starves() {
     let worst_cpu = waits.iter().map(|w| w.1).max().unwrap_or_default();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let total_cpu = cpu_now();
-    kit::figure("switch interval", ms(INTERVAL), "ms");
-    kit::figure("longest wait for the lock, wall time", ms(worst_wall), "ms");
-    kit::figure("CPU time the threads got in all", ms(total_cpu), "ms");
+    kit::figure("switch interval", INTERVAL, "ms");
+    kit::figure("longest wait for the lock, wall time", worst_wall, "ms");
+    kit::figure("CPU time the threads got in all", total_cpu, "ms");
     // A thread that starved waited through all the CPU time the others got: if they got so
     // little that even that is under the bar, this run cannot tell.
     if ms(worst_cpu) <= 10.0 * ms(INTERVAL)
@@ -252,8 +251,8 @@ fn cpu_bound_threads_gain_no_speedup() {
         base = if b.wall < base.wall { b } else { base };
         span = if t.wall < span.wall { t } else { span };
     }
-    kit::figure("wall time of the bytecodes on 1 thread", base.wall.as_secs_f64(), "s");
-    kit::figure("wall time of 4 CPU-bound threads", span.wall.as_secs_f64(), "s");
+    kit::figure("wall time of the bytecodes on 1 thread", base.wall, "s");
+    kit::figure("wall time of 4 CPU-bound threads", span.wall, "s");
     kit::at_most("CPU seconds per wall second under the lock", span.parallelism(), 1.3, "x");
     // The lock never lies idle: while threads wait for it, one of them is always computing.
     let slowdown = span.wall.as_secs_f64() / base.wall.as_secs_f64().max(1e-3);
@@ -266,7 +265,7 @@ fn cpu_bound_threads_gain_no_speedup() {
             ));
         }
     }
-    kit::at_most("wall time of 4 threads over 1 thread doing the same bytecodes", slowdown, 2.0, "x");
+    kit::at_most("wall time of 4 threads over 1 thread doing the same bytecodes", slowdown, 2, "x");
 }
 
 /// The median of some durations, in milliseconds.
@@ -324,13 +323,13 @@ fn a_release_wakes_a_waiter_at_once() {
         });
         latencies.push(latency);
     }
-    kit::figure("switch interval", SLOW.as_secs_f64() * 1000.0, "ms");
+    kit::figure("switch interval", SLOW, "ms");
     let worst = latencies.iter().max().copied().unwrap_or_default();
-    kit::figure("slowest hand-off", worst.as_secs_f64() * 1000.0, "ms");
+    kit::figure("slowest hand-off", worst, "ms");
     kit::at_most(
         "time from giving the lock back to a waiter holding it (median)",
         median_ms(latencies),
-        50.0,
+        50,
         "ms",
     );
 }
@@ -383,15 +382,13 @@ fn a_release_wakes_a_sleeping_waiter() {
     }
 }
 
-/// Returns once the thread at `task` (`/proc/thread-self` as that thread saw it) has been
-/// asleep for `quiet`, or after a second; without /proc, after `quiet` plus a margin.
-fn asleep_for(task: Option<&std::path::Path>, quiet: Duration) {
-    let Some(task) = task else { return thread::sleep(quiet * 3) };
-    let stat = Path::new("/proc").join(task).join("stat");
+/// Returns once thread `tid` of this process has been asleep for `quiet`, or after a second;
+/// where threads cannot be watched, after `quiet` plus a margin.
+fn asleep_for(tid: Option<u32>, quiet: Duration) {
+    let Some(tid) = tid else { return thread::sleep(quiet * 3) };
     let (until, mut since) = (Instant::now() + Duration::from_secs(1), None);
     while Instant::now() < until {
-        let text = std::fs::read_to_string(&stat).unwrap_or_default();
-        let state = text.rsplit_once(')').and_then(|(_, rest)| rest.trim_start().chars().next());
+        let state = kit::procs::thread_state(tid);
         match (state, since) {
             (Some('S'), Some(t)) if Instant::now() - t >= quiet => return,
             (Some('S'), None) => since = Some(Instant::now()),
@@ -423,13 +420,13 @@ fn waiters_get_the_lock_in_arrival_order() {
         for me in 0..WAITERS {
             let (tid_tx, tid_rx) = mpsc::channel();
             s.spawn(move || {
-                let _ = tid_tx.send(std::fs::read_link("/proc/thread-self").ok());
+                let _ = tid_tx.send(kit::procs::current_thread());
                 interp.with_gil(|py| py.state().push(me)).expect("not nested")
             });
             // Well apart, so the order they arrive in is beyond doubt: the next waiter comes
             // only once this one has been asleep (waiting for the lock) for a while.
             let task = tid_rx.recv_timeout(MEET).ok().flatten();
-            asleep_for(task.as_deref(), Duration::from_millis(40));
+            asleep_for(task, Duration::from_millis(40));
         }
         let _ = go_tx.send(());
     });
@@ -459,12 +456,7 @@ fn blocking_work_in_allow_threads_overlaps() {
             });
         }
     });
-    kit::at_least(
-        "threads inside allow_threads at once",
-        latch.most_inside() as f64,
-        THREADS as f64,
-        "threads",
-    );
+    kit::at_least("threads inside allow_threads at once", latch.most_inside(), THREADS, "threads");
     assert_eq!(interp.into_inner(), 1 + 2 * THREADS as u32, "the state after allow_threads");
 }
 
@@ -668,5 +660,5 @@ fn the_holder_keeps_the_lock_for_a_switch_interval() {
     let wall = start.elapsed();
     let (_, handovers) = interp.into_inner();
     let most = 1.5 * wall.as_secs_f64() / INTERVAL.as_secs_f64() + 10.0;
-    kit::at_most("handovers between 2 threads", handovers as f64, most.round(), "handovers");
+    kit::at_most("handovers between 2 threads", handovers, most.round(), "handovers");
 }

@@ -12,7 +12,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::check::{Skip, take_figures};
-use crate::protocol::{BodyResult, BodyStatus, TestInfo};
+pub use protocol::STUDENT_PANIC;
+use protocol::{BodyResult, BodyStatus, TestInfo};
 
 /// One hidden or visible test with what the grader needs to schedule and score it.
 #[derive(Clone, Copy)]
@@ -92,6 +93,8 @@ pub fn student_location(file: &str, line: u32) -> Option<String> {
 
 /// The entry point of a suite binary: dispatches on the command line.
 pub fn suite(tests: &[Test]) {
+    // Where /proc is read from is settled now, before code under test could change it.
+    procview::source::source();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["--list"] => {
@@ -191,10 +194,6 @@ fn failure_message(panics: &[Panic], payload: &(dyn Any + Send)) -> String {
         _ => own,
     }
 }
-
-/// How a failure message starts when the kata's own code panicked; the report then leads with
-/// that place rather than with the test's hint.
-pub const STUDENT_PANIC: &str = "your code panicked";
 
 fn is_todo(message: &str) -> bool {
     message.starts_with("not yet implemented") || message.starts_with("not implemented")

@@ -32,7 +32,8 @@ pub fn measure_overlap<T>(work: impl FnOnce() -> T) -> (T, Option<Overlap>) {
             let _stop = StopOnDrop(&done); // a panicking `work` must stop the sampler too
             work()
         };
-        (value, sampler.join().ok())
+        // A sampler that could not read the threads (a broken /proc socket) fails the test.
+        (value, Some(sampler.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
     })
 }
 
@@ -45,7 +46,7 @@ impl Drop for StopOnDrop<'_> {
 }
 
 fn sample_until(done: &std::sync::atomic::AtomicBool) -> Overlap {
-    let me = own_tid();
+    let me = procview::own_tid();
     let start = Instant::now();
     let mut last_before = Instant::now();
     let mut last = cpu_times();
@@ -77,32 +78,15 @@ fn sample_until(done: &std::sync::atomic::AtomicBool) -> Overlap {
 }
 
 /// Nanoseconds on a CPU so far, per thread id, from each thread's own CPU clock (exact even
-/// for a thread running on another core right now, unlike /proc's schedstat).
+/// for a thread running on another core right now, unlike the kernel's schedstat).
 fn cpu_times() -> HashMap<u32, u64> {
     let mut out = HashMap::new();
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return out };
-    for task in tasks.flatten() {
-        let Ok(tid) = task.file_name().to_string_lossy().parse::<u32>() else { continue };
-        if let Some(ns) = thread_cpu_ns(tid) {
-            out.insert(tid, ns);
+    for tid in procview::threads(std::process::id()).unwrap_or_default() {
+        if let Some(cpu) = procview::thread_cpu(tid) {
+            out.insert(tid, cpu.as_nanos() as u64);
         }
     }
     out
-}
-
-#[cfg(target_os = "linux")]
-fn thread_cpu_ns(tid: u32) -> Option<u64> {
-    // The kernel's clock id for one thread's scheduler time: MAKE_THREAD_CPUCLOCK(tid, SCHED).
-    let clock: libc::clockid_t = ((!(tid as libc::clockid_t)) << 3) | 4 | 2;
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec; a thread that has exited gives an error.
-    let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
-    (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn thread_cpu_ns(_tid: u32) -> Option<u64> {
-    None
 }
 
 /// CPU seconds per wall second that `threads` spinning threads get for `wall`.
@@ -114,17 +98,6 @@ pub fn free_cores(threads: usize, wall: Duration) -> f64 {
         }
     });
     meter.stop().parallelism()
-}
-
-#[cfg(target_os = "linux")]
-fn own_tid() -> Option<u32> {
-    // SAFETY: gettid has no preconditions.
-    Some(unsafe { libc::gettid() } as u32)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn own_tid() -> Option<u32> {
-    None
 }
 
 /// Whether a machine whose busy loop got `free` cores is too busy for a missing overlap to
@@ -194,9 +167,9 @@ mod tests {
     #[test]
     fn a_threads_clock_reads_its_own_cpu_time() {
         let _alone = crate::CPU_TESTS.lock().unwrap_or_else(|p| p.into_inner());
-        let tid = own_tid().unwrap();
-        let before = thread_cpu_ns(tid).unwrap();
+        let tid = procview::own_tid().unwrap();
+        let before = cpu_times()[&tid];
         crate::spin_for(Duration::from_millis(20));
-        assert!(thread_cpu_ns(tid).unwrap() > before);
+        assert!(cpu_times()[&tid] > before);
     }
 }

@@ -2,42 +2,19 @@
 //! functions find nothing and [`become_subreaper`] returns false, so tests can skip).
 //!
 //! A test first calls [`become_subreaper`]: a process orphaned below it (a grandchild whose
-//! parent died) is then re-parented to the test instead of to init, so a scan of `/proc` for
-//! the test's descendants finds every zombie and every orphan the code under test left behind.
+//! parent died) is then re-parented to the test instead of to init, so a walk of the process
+//! tree from the test finds every zombie and every orphan the code under test left behind.
+//! The tree is read through `procview`, so it works where the test cannot see /proc itself.
 
 use std::time::{Duration, Instant};
 
-/// One process, as `/proc/PID/stat` shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Proc {
-    pub pid: u32,
-    pub ppid: u32,
-    /// The kernel's state letter: R running, S sleeping, Z zombie, ...
-    pub state: char,
-    /// The command name (at most 15 bytes).
-    pub name: String,
-    /// CPU time used, user plus system.
-    pub cpu: Duration,
-}
-
-impl Proc {
-    pub fn is_zombie(&self) -> bool {
-        self.state == 'Z' || self.state == 'X'
-    }
-
-    /// `1234 sleep (zombie)` for messages.
-    pub fn describe(&self) -> String {
-        let what = if self.is_zombie() { "zombie" } else { "running" };
-        format!("{} {} ({what})", self.pid, self.name)
-    }
-}
+pub use procview::Proc;
 
 /// Makes orphans below this process its children instead of init's. False where impossible.
 pub fn become_subreaper() -> bool {
     #[cfg(target_os = "linux")]
     {
-        // SAFETY: prctl with PR_SET_CHILD_SUBREAPER takes one integer argument and no pointers.
-        unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1 as libc::c_ulong, 0, 0, 0) == 0 }
+        nix::sys::prctl::set_child_subreaper(true).is_ok()
     }
     #[cfg(not(target_os = "linux"))]
     {
@@ -45,72 +22,21 @@ pub fn become_subreaper() -> bool {
     }
 }
 
+/// Makes this process a subreaper, or skips the test with `reason` where that is impossible.
+pub fn subreaper_or_skip(reason: &str) {
+    if !become_subreaper() {
+        crate::skip(reason);
+    }
+}
+
 /// The process `pid`, if it exists (zombies included).
 pub fn process(pid: u32) -> Option<Proc> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    parse_stat(pid, &stat)
-}
-
-fn parse_stat(pid: u32, stat: &str) -> Option<Proc> {
-    // "pid (name) S ppid ..."; the name may hold spaces and parentheses, so split at the last ')'.
-    let open = stat.find('(')?;
-    let close = stat.rfind(')')?;
-    let name = stat.get(open + 1..close)?.to_string();
-    let fields: Vec<&str> = stat.get(close + 1..)?.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
-    let cpu_ticks = ticks(11)? + ticks(12)?;
-    Some(Proc {
-        pid,
-        ppid: fields.get(1)?.parse().ok()?,
-        state: fields.first()?.chars().next()?,
-        name,
-        cpu: Duration::from_secs_f64(cpu_ticks as f64 / clock_ticks_per_second()),
-    })
-}
-
-fn clock_ticks_per_second() -> f64 {
-    #[cfg(unix)]
-    {
-        // SAFETY: sysconf reads a configuration value; no pointers.
-        let t = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-        if t > 0 { t as f64 } else { 100.0 }
-    }
-    #[cfg(not(unix))]
-    {
-        100.0
-    }
-}
-
-/// Nanoseconds process `pid` has spent on a CPU so far, all its threads together, read from
-/// its CPU-time clock (`clock_getcpuclockid`), which is exact at the moment of reading. (The
-/// counters in `/proc/PID/schedstat` advance only at scheduler ticks while a task runs, so a
-/// single busy process can seem to gain two milliseconds in one.)
-pub fn cpu_ns(pid: u32) -> Option<u64> {
-    #[cfg(target_os = "linux")]
-    {
-        let mut clock: libc::clockid_t = 0;
-        // SAFETY: `clock` is a valid, writable clockid_t.
-        if unsafe { libc::clock_getcpuclockid(pid as libc::pid_t, &mut clock) } != 0 {
-            return None;
-        }
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        // SAFETY: `ts` is a valid, writable timespec.
-        if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
-            return None;
-        }
-        Some(ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = pid;
-        None
-    }
+    procview::process(pid)
 }
 
 /// Every process on the machine that this process can see.
 pub fn all() -> Vec<Proc> {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return vec![] };
-    dir.flatten().filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok()).filter_map(process).collect()
+    procview::all()
 }
 
 /// Every process whose chain of parents reaches this one (zombies included).
@@ -120,25 +46,21 @@ pub fn descendants() -> Vec<Proc> {
 
 /// Every process whose chain of parents reaches `root` (zombies included).
 pub fn descendants_of(root: u32) -> Vec<Proc> {
-    let all = all();
-    let mut found: Vec<Proc> = Vec::new();
-    let mut frontier = vec![root];
-    while let Some(parent) = frontier.pop() {
-        for p in all.iter().filter(|p| p.ppid == parent) {
-            frontier.push(p.pid);
-            found.push(p.clone());
-        }
-    }
-    found
+    procview::descendants(root)
+}
+
+/// The program process `pid` runs.
+pub fn exe(pid: u32) -> Option<std::path::PathBuf> {
+    procview::exe(pid)
 }
 
 /// Reaps `pid` if it is a zombie child of this process; true if it was reaped.
 pub fn reap(pid: u32) -> bool {
     #[cfg(unix)]
     {
-        let mut status = 0;
-        // SAFETY: `status` is a valid, writable int; WNOHANG never blocks.
-        unsafe { libc::waitpid(pid as libc::pid_t, &mut status, libc::WNOHANG) == pid as libc::pid_t }
+        use nix::sys::wait::{WaitPidFlag, waitpid};
+        let status = waitpid(nix::unistd::Pid::from_raw(pid as i32), Some(WaitPidFlag::WNOHANG));
+        status.is_ok_and(|s| s.pid().is_some_and(|p| p.as_raw() == pid as i32))
     }
     #[cfg(not(unix))]
     {
@@ -150,10 +72,7 @@ pub fn reap(pid: u32) -> bool {
 /// Sends SIGKILL to `pid` (ignoring errors: it may be gone already).
 pub fn kill(pid: u32) {
     #[cfg(unix)]
-    // SAFETY: kill takes two integers; a stale pid only yields ESRCH.
-    unsafe {
-        libc::kill(pid as libc::pid_t, libc::SIGKILL);
-    }
+    let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGKILL);
     #[cfg(not(unix))]
     let _ = pid;
 }
@@ -172,6 +91,18 @@ impl LeftBehind {
         self.running.is_empty() && self.zombies.is_empty()
     }
 
+    /// Records the figure "processes left behind" and fails the test if any was: a zombie
+    /// with `zombies` before the list, else one still running with `running`.
+    pub fn fail_unless_empty(&self, zombies: &str, running: &str) {
+        crate::figure("processes left behind", self.running.len() + self.zombies.len(), "processes");
+        if !self.zombies.is_empty() {
+            panic!("{zombies}: {}", self.describe());
+        }
+        if !self.running.is_empty() {
+            panic!("{running}: {}", self.describe());
+        }
+    }
+
     /// One line naming every leftover, for a failure message.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
@@ -186,7 +117,6 @@ impl LeftBehind {
         parts.join("; ")
     }
 }
-
 /// Waits up to `limit` for every process below this one to be gone, then kills and reaps
 /// whatever is left, so the test itself leaves nothing behind.
 ///
@@ -258,16 +188,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_itself() {
-        let me = process(std::process::id()).expect("this process is in /proc");
-        assert_eq!(me.pid, std::process::id());
-        assert!(!me.is_zombie());
-    }
-
-    #[test]
-    fn names_with_parentheses_parse() {
-        let p = parse_stat(7, "7 (a (b) c) S 1 7 7 0 -1 0 0 0 0 0 250 50 0 0").unwrap();
-        assert_eq!((p.name.as_str(), p.state, p.ppid), ("a (b) c", 'S', 1));
-        assert!(p.cpu > Duration::ZERO);
+    fn a_killed_child_is_a_zombie_until_reaped() {
+        let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let pid = child.id();
+        assert!(descendants().iter().any(|p| p.pid == pid && !p.is_zombie()));
+        kill(pid);
+        while !process(pid).is_some_and(|p| p.is_zombie()) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(reap(pid));
+        assert!(process(pid).is_none());
+        assert!(child.wait().is_err(), "reaped already");
     }
 }

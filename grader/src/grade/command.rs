@@ -53,7 +53,7 @@ fn request(opts: &Options, course: &Course, selector: Option<String>, test: Opti
         test,
         submission: opts.submission.clone(),
         target_dir: target_dir(opts, course),
-        jobs: opts.jobs.unwrap_or_else(kit::cores),
+        jobs: opts.jobs.unwrap_or_else(crate::run::cores::available),
         color: opts.format == Format::Human && console::colors_enabled(),
         limits: Limits {
             memory_bytes: opts.memory_mib << 20,
@@ -64,6 +64,7 @@ fn request(opts: &Options, course: &Course, selector: Option<String>, test: Opti
         repeat: opts.repeat,
         unmeasured: opts.unmeasured,
         slot: 0,
+        require_sandbox: opts.require_sandbox,
     }
 }
 
@@ -236,13 +237,14 @@ pub fn batch(
     let at_once = at_once.unwrap_or(1).max(1);
     let mut template = request(opts, &course, exercise, test);
     grade::selected(&course, &template)?;
-    template.jobs = opts.jobs.unwrap_or((kit::cores() / at_once).max(1));
+    template.jobs = opts.jobs.unwrap_or((crate::run::cores::available() / at_once).max(1));
     template.color = false;
     let started = std::time::Instant::now();
     let n = batch::run(&course, &template, &subs, at_once, out)?;
     manifest.write(out)?;
     println!(
-        "graded {n} submission(s) in {:.1} s; results and summary.csv in {}",
+        "graded {} in {:.1} s; results and summary.csv in {}",
+        crate::report::count(n as u64, "submission"),
         started.elapsed().as_secs_f64(),
         out.display()
     );
@@ -253,9 +255,9 @@ pub fn batch(
 pub fn merge(shards: &[PathBuf], out: &Path) -> Result<ExitCode> {
     let merged = crate::class::merge::merge(shards, out)?;
     println!(
-        "merged {} submission(s) from {} shard(s) into {}",
-        merged.submissions,
-        merged.shards,
+        "merged {} from {} into {}",
+        crate::report::count(merged.submissions as u64, "submission"),
+        crate::report::count(merged.shards as u64, "shard"),
         out.display()
     );
     Ok(ExitCode::SUCCESS)

@@ -20,6 +20,9 @@ pub enum StallKind {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThreadState {
+    /// The kernel's thread id, to match what else is learnt about the thread; not reported.
+    #[serde(skip)]
+    pub tid: u32,
     pub name: String,
     /// The kernel's state letter: R running, S sleeping, D disk wait, Z zombie.
     pub state: String,
@@ -30,6 +33,13 @@ pub struct ThreadState {
     /// Milliseconds it spent ready to run but waiting for a core, over its whole life.
     #[serde(default)]
     pub wait_ms: u64,
+    /// Its innermost frame in the kata's own code (`exercises/09-deadlocks/src/lib.rs:13`), where
+    /// a debugger could read its stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// The call it was in there (`Mutex::lock`); none when it was running the kata's code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waits_in: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,8 +49,47 @@ pub struct Stall {
 }
 
 impl Stall {
-    /// One sentence a student understands.
+    /// One sentence a student understands, then where the threads of the kata's code were.
     pub fn summary(&self) -> String {
+        // Threads at the same place are named together, each name once with a count.
+        let main = self.threads.first().map(|m| m.name.as_str()).filter(|_| self.threads.len() > 1);
+        let mut places: Vec<(String, Vec<(&str, usize)>)> = Vec::new();
+        for t in &self.threads {
+            let Some(at) = t.at.as_deref() else { continue };
+            let name = if Some(t.name.as_str()) == main { "unnamed" } else { t.name.as_str() };
+            let place = match &t.waits_in {
+                Some(call) => format!("in {call} at {at}"),
+                None => format!("running at {at}"),
+            };
+            let names = match places.iter_mut().find(|(p, _)| *p == place) {
+                Some((_, names)) => names,
+                None => {
+                    places.push((place, Vec::new()));
+                    &mut places.last_mut().expect("just pushed").1
+                }
+            };
+            match names.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, c)) => *c += 1,
+                None => names.push((name, 1)),
+            }
+        }
+        let places: Vec<String> = places
+            .into_iter()
+            .map(|(place, names)| {
+                let names: Vec<String> = names
+                    .into_iter()
+                    .map(|(n, c)| if c == 1 { n.to_string() } else { format!("{n} ×{c}") })
+                    .collect();
+                format!("{} {place}", names.join(", "))
+            })
+            .collect();
+        match places.is_empty() {
+            true => self.what(),
+            false => format!("{}; where: {}", self.what(), places.join("; ")),
+        }
+    }
+
+    fn what(&self) -> String {
         let n = self.threads.len();
         // Unnamed threads carry the test binary's name (the first thread's): say so once, with
         // a count, rather than that name seven times.
@@ -58,7 +107,7 @@ impl Stall {
                 counts.into_iter().map(|(n, c)| if c == 1 { n } else { format!("{n} ×{c}") }).collect();
             v.join(", ")
         };
-        let threads = |k: usize| kit::quantity(k as f64, "threads");
+        let threads = |k: usize| protocol::quantity(k as f64, "threads");
         match self.kind {
             StallKind::Deadlock => format!(
                 "deadlock: {} asleep waiting on a lock, condition variable, channel or join ({})",

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use kit::protocol::TestInfo;
+use protocol::TestInfo;
 
 use crate::build::{BuildReport, Built};
 use crate::course::{Course, Exercise, Flavor};

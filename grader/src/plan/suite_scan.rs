@@ -1,7 +1,7 @@
 //! The tests of a hidden suite read from its source, for an exercise that does not compile
 //! (its suite binary cannot list them). tests/core.rs checks this agrees with `--list`.
 
-use kit::protocol::TestInfo;
+use protocol::TestInfo;
 
 /// Finds every `test!(name)` registration and the `.points(n)` / `.timing()` chained to it.
 pub fn scan(source: &str) -> Vec<TestInfo> {

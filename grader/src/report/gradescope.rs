@@ -46,18 +46,20 @@ pub fn render(report: &Report, visibility: Visibility) -> String {
     let unmeasured = match report.unmeasured {
         0 => String::new(),
         n => format!(
-            "{n} timing test(s) could not be measured on a busy machine; their points are {}. ",
+            "{} could not be measured on a busy machine; their points are {}. ",
+            super::count(n, "timing test"),
             if report.unmeasured_policy == UnmeasuredPolicy::Award { "awarded" } else { "withheld" }
         ),
     };
     let summary = format!(
-        "{unmeasured}Score {}/{}. {}",
+        "{unmeasured}Score {}/{}. {}\nSandbox {}.",
         report.score,
         report.max_score,
         report
             .next
             .as_deref()
-            .map_or("Every kata passes.".to_string(), |n| format!("First kata to finish: {n}."))
+            .map_or("Every kata passes.".to_string(), |n| format!("First kata to finish: {n}.")),
+        report.protections.line()
     );
     let results = json!({
         "score": report.score,
@@ -67,6 +69,7 @@ pub fn render(report: &Report, visibility: Visibility) -> String {
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
+        "extra_data": { "protections": report.protections },
     });
     serde_json::to_string_pretty(&results).expect("results serialise")
 }

@@ -19,6 +19,11 @@ pub struct Alone {
     _cores: RwLockWriteGuard<'static, ()>,
 }
 
+/// The cores this process may use: tests at once by default.
+pub fn available() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Waits until no timing test runs or waits, then shares the cores.
 pub fn share() -> Shared {
     let _turn = TURNSTILE.lock().unwrap_or_else(PoisonError::into_inner);

@@ -14,8 +14,9 @@ use console::style;
 use serde::{Deserialize, Serialize};
 
 use crate::course::{Course, Exercise};
+use crate::model::paths::student_paths;
 use crate::model::{ExerciseReport, TestReport};
-use crate::report::human::{panicked_in_student_code, student_paths};
+use crate::report::human::panicked_in_student_code;
 
 /// The README section every kata has, which the first step cites.
 pub const IDEAS: &str = "The ideas";
@@ -150,7 +151,7 @@ fn measured(out: &mut String, course: &Course, ex: &Exercise, t: &TestReport) {
     // The figure a failing check names is in its message already.
     for f in t.figures.iter().filter(|f| !message.contains(&format!("{}: measured", f.name))) {
         let needs = f.bar.as_deref().map(|b| format!(" (needs {b})")).unwrap_or_default();
-        let _ = writeln!(out, "  {}: {}{needs}", f.name, kit::quantity(f.value, &f.unit));
+        let _ = writeln!(out, "  {}: {}{needs}", f.name, protocol::quantity(f.value, &f.unit));
     }
     let suite = format!("grader/suites/{}.rs", ex.dir());
     let line = std::fs::read_to_string(course.root.join(&suite))

@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use crate::model::stall::{Stall, StallKind, ThreadState};
+#[cfg(target_os = "linux")]
+use crate::supervisor::stacks;
 
 /// Samples the threads of `pid` twice, `gap` apart, and classifies what they were doing over
 /// the `life` it has had: threads that waited for a core for half of it were starved.
@@ -14,20 +16,46 @@ pub fn inspect(pid: u32, gap: Duration, life: Duration) -> Stall {
     let first = sample(pid);
     std::thread::sleep(gap);
     let second = sample(pid);
-    let tick_ms = 10; // USER_HZ is 100 on every Linux the grader targets
+    let tick_ms = 1000 / procview::clock_ticks().max(1);
     let threads: Vec<ThreadState> = second
         .into_iter()
-        .map(|(tid, mut t, ticks, waited)| {
-            let ticks0 = first.iter().find(|(id, ..)| *id == tid).map_or(ticks, |(.., t0, _)| *t0);
-            t.cpu_ms = ticks.saturating_sub(ticks0) * tick_ms;
-            t.wait_ms = waited / 1_000_000;
+        .map(|(tid, mut t, cpu, waited)| {
+            let cpu0 = first.iter().find(|(id, ..)| *id == tid).map_or(cpu, |(.., c0, _)| *c0);
+            t.cpu_ms = cpu.saturating_sub(cpu0).as_millis() as u64;
+            t.wait_ms = waited.as_millis() as u64;
             t
         })
         .collect();
+    Stall { kind: classify(&threads, life, tick_ms), threads }
+}
+
+/// Adds where each thread of a stuck test was in the kata's code (not for a starved one: the
+/// machine, not the code, held it up).
+#[cfg(target_os = "linux")]
+pub fn locate(stall: &mut Stall, pid: u32) {
+    if matches!(stall.kind, StallKind::Deadlock | StallKind::Busy | StallKind::Sleeping) {
+        for s in stacks::stacks(pid, STACKS_LIMIT) {
+            if let Some(t) = stall.threads.iter_mut().find(|t| t.tid == s.tid) {
+                (t.at, t.waits_in) = (Some(s.at), s.waits_in);
+            }
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn locate(_stall: &mut Stall, _pid: u32) {}
+
+/// How long reading the stacks may add to a deadline report.
+#[cfg(target_os = "linux")]
+const STACKS_LIMIT: Duration = Duration::from_secs(10);
+
+/// What the threads were doing, from their states and the CPU they used between the samples.
+#[cfg(target_os = "linux")]
+fn classify(threads: &[ThreadState], life: Duration, tick_ms: u64) -> StallKind {
     let waited: u64 = threads.iter().map(|t| t.wait_ms).sum();
     let asleep_on_locks =
         threads.iter().all(|t| (t.wchan.contains("futex") || t.state == "Z") && t.cpu_ms == 0);
-    let kind = if threads.is_empty() {
+    if threads.is_empty() {
         StallKind::Unknown
     } else if asleep_on_locks {
         StallKind::Deadlock
@@ -37,8 +65,7 @@ pub fn inspect(pid: u32, gap: Duration, life: Duration) -> Stall {
         StallKind::Busy
     } else {
         StallKind::Sleeping
-    };
-    Stall { kind, threads }
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -46,49 +73,35 @@ pub fn inspect(_pid: u32, _gap: Duration, _life: Duration) -> Stall {
     Stall { kind: StallKind::Unknown, threads: vec![] }
 }
 
-/// (tid, state, utime+stime ticks, nanoseconds spent waiting for a core) of every thread.
+/// (tid, state, CPU time in whole clock ticks, time spent waiting for a core) of every thread.
 #[cfg(target_os = "linux")]
-fn sample(pid: u32) -> Vec<(u32, ThreadState, u64, u64)> {
-    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return vec![] };
+fn sample(pid: u32) -> Vec<(u32, ThreadState, Duration, Duration)> {
     let mut out = Vec::new();
-    for task in tasks.flatten() {
-        let dir = task.path();
-        let Ok(tid) = task.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else { continue };
-        let Some((name, fields)) = parse_stat(&stat) else { continue };
-        let wchan = std::fs::read_to_string(dir.join("wchan")).unwrap_or_default();
-        let ticks = fields.get(11).and_then(|u| u.parse::<u64>().ok()).unwrap_or(0)
-            + fields.get(12).and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
-        let state = fields.first().copied().unwrap_or("?").to_string();
-        let schedstat = std::fs::read_to_string(dir.join("schedstat")).unwrap_or_default();
-        let waited = schedstat.split_whitespace().nth(1).and_then(|w| w.parse().ok()).unwrap_or(0);
-        let t = ThreadState { name, state, wchan: wchan.trim().to_string(), cpu_ms: 0, wait_ms: 0 };
-        out.push((tid, t, ticks, waited));
+    for tid in procview::threads(pid).unwrap_or_default() {
+        let Some(stat) = procview::thread(pid, tid) else { continue };
+        let wchan = procview::wchan(pid, tid).unwrap_or_default();
+        let waited = procview::schedstat(pid, Some(tid)).map_or(Duration::ZERO, |s| s.waiting);
+        let state = stat.state.to_string();
+        let t = ThreadState {
+            tid,
+            name: stat.name,
+            state,
+            wchan,
+            cpu_ms: 0,
+            wait_ms: 0,
+            at: None,
+            waits_in: None,
+        };
+        out.push((tid, t, stat.cpu, waited));
     }
     out.sort_by_key(|(tid, ..)| *tid);
     out
-}
-
-/// Splits `/proc/*/stat` into the command name and the fields after it (state first).
-pub fn parse_stat(stat: &str) -> Option<(String, Vec<&str>)> {
-    let open = stat.find('(')?;
-    let close = stat.rfind(')')?;
-    let name = stat[open + 1..close].to_string();
-    Some((name, stat[close + 1..].split_whitespace().collect()))
 }
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
-
-    #[test]
-    fn stat_names_with_spaces_and_parens_parse() {
-        let (name, f) = parse_stat("42 (my (odd) name) S 1 42 42 0").unwrap();
-        assert_eq!(name, "my (odd) name");
-        assert_eq!(f[0], "S");
-        assert_eq!(f[1], "1");
-    }
 
     #[test]
     fn a_spinning_thread_is_busy() {

@@ -1,4 +1,4 @@
-//! The processes below the supervisor: found through /proc, killed and reaped (Linux).
+//! The processes below the supervisor: found through /proc (procview), killed and reaped (Linux).
 //!
 //! The supervisor is a child subreaper, so whatever a test leaves behind (even a daemon that
 //! called `setsid`) is re-parented to it and can be found by walking parent links.
@@ -9,41 +9,10 @@ pub fn become_subreaper() {
     let _ = nix::sys::prctl::set_child_subreaper(true);
 }
 
-/// A process below the supervisor.
-#[derive(Debug, Clone)]
-pub struct Proc {
-    pub pid: i32,
-    pub name: String,
-    pub state: String,
-}
-
-/// Every live process whose chain of parents reaches `root`, found through each thread's
-/// `children` list: only the subtree is read, not every process of the machine.
-#[cfg(target_os = "linux")]
-pub fn descendants(root: u32) -> Vec<Proc> {
-    let mut found: Vec<Proc> = Vec::new();
-    let mut frontier = vec![root as i32];
-    while let Some(parent) = frontier.pop() {
-        let tasks = std::fs::read_dir(format!("/proc/{parent}/task")).into_iter().flatten().flatten();
-        for task in tasks {
-            let children = std::fs::read_to_string(task.path().join("children")).unwrap_or_default();
-            for pid in children.split_whitespace().filter_map(|p| p.parse::<i32>().ok()) {
-                let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
-                let Some((name, f)) = crate::supervisor::inspect::parse_stat(&stat) else { continue };
-                if found.iter().any(|p| p.pid == pid) {
-                    continue;
-                }
-                frontier.push(pid);
-                found.push(Proc { pid, name, state: f.first().map_or("?", |s| s).to_string() });
-            }
-        }
-    }
-    found
-}
-
-#[cfg(not(target_os = "linux"))]
-pub fn descendants(_root: u32) -> Vec<Proc> {
-    vec![]
+/// Every process whose chain of parents reaches `root`, zombies included, found through each
+/// thread's `children` list: only the subtree is read, not every process of the machine.
+pub fn descendants(root: u32) -> Vec<procview::Proc> {
+    procview::descendants(root)
 }
 
 /// Kills and reaps everything below `root` (the test's group first); returns what was still
@@ -56,7 +25,7 @@ pub fn sweep(root: u32, test_pgid: u32) -> Vec<String> {
         use nix::unistd::Pid;
         let leaked: Vec<String> = descendants(root)
             .iter()
-            .filter(|p| p.state != "Z")
+            .filter(|p| !p.is_zombie())
             .map(|p| format!("{} {}", p.pid, p.name))
             .collect();
         let until = std::time::Instant::now() + std::time::Duration::from_secs(5);
@@ -64,7 +33,7 @@ pub fn sweep(root: u32, test_pgid: u32) -> Vec<String> {
             let _ = killpg(Pid::from_raw(test_pgid as i32), Signal::SIGKILL);
             let left = descendants(root);
             for p in &left {
-                let _ = kill(Pid::from_raw(p.pid), Signal::SIGKILL);
+                let _ = kill(Pid::from_raw(p.pid as i32), Signal::SIGKILL);
             }
             while let Ok(status) = waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG)) {
                 if status == nix::sys::wait::WaitStatus::StillAlive {

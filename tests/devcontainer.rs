@@ -1,0 +1,37 @@
+//! The dev container (`.devcontainer/`) installs what CI installs, by the same script: no
+//! container can run on the machines that test this project, so the test checks the wiring.
+
+use katas::root;
+
+#[test]
+fn the_dev_container_and_ci_install_with_one_script() {
+    let script = root().join(".ci/install-deps");
+    let syntax = std::process::Command::new("bash").arg("-n").arg(&script).status().expect("run bash -n");
+    assert!(syntax.success(), ".ci/install-deps is not valid bash");
+
+    let ci = std::fs::read_to_string(root().join(".ci/run")).unwrap();
+    assert!(ci.lines().any(|l| l.trim() == ".ci/install-deps"), ".ci/run does not call .ci/install-deps");
+
+    let dockerfile = std::fs::read_to_string(root().join(".devcontainer/Dockerfile")).unwrap();
+    let copied = dockerfile
+        .lines()
+        .find_map(|l| l.strip_prefix("COPY .ci/install-deps "))
+        .expect("the Dockerfile copies .ci/install-deps")
+        .trim();
+    let runs = dockerfile.lines().filter_map(|l| l.strip_prefix("RUN ")).any(|cmd| {
+        cmd.split("&&").any(|part| {
+            let program = part.split_whitespace().next().unwrap_or("");
+            program == copied || copied.ends_with(&format!("/{program}"))
+        })
+    });
+    assert!(runs, "the Dockerfile copies the install script to {copied} but never runs it");
+    let toolchain = dockerfile.lines().find_map(|l| l.strip_prefix("FROM ")).expect("a base image");
+    assert!(toolchain.starts_with("rust:"), "the base image has no Rust toolchain: {toolchain}");
+
+    let json: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join(".devcontainer/devcontainer.json")).unwrap(),
+    )
+    .expect("devcontainer.json is JSON");
+    assert_eq!(json["build"]["dockerfile"], "Dockerfile");
+    assert_eq!(json["build"]["context"], "..", "the build context must be the checkout, for COPY .ci/...");
+}
