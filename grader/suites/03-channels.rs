@@ -400,6 +400,10 @@ fn no_more_workers_than_asked() {
 }
 
 /// Runs `pipeline` expecting it to panic: a planted panic in one of its threads must come out.
+/// That is the one trace of a producer or worker left unjoined that a test may fairly look for:
+/// the queue and the results channel close only after its last act (dropping its sender), and
+/// the thread-local destructors that run after it are not waited for by `thread::scope`'s
+/// implicit join, which is a correct way to join.
 fn expect_panic_out(what: &str, run: impl FnOnce() -> Vec<Vec<u32>> + Send + 'static, lost: &str) {
     let outcome = kit::within(STEP, what, move || catch_unwind(AssertUnwindSafe(run)));
     if let Ok(out) = outcome {
