@@ -20,6 +20,7 @@ use crate::model::{Status, TestReport, UnmeasuredPolicy};
 use crate::plan::Planned;
 use crate::run::schedule::Durations;
 use crate::run::verdict::judge;
+use crate::supervisor::proc_service::ProcService;
 use crate::supervisor::process_group;
 use crate::supervisor::{Exit, Job, Limits, Outcome};
 use event::Event;
@@ -220,6 +221,9 @@ fn supervise_program(
     process_group::wait_or_kill(&mut child, limit)?;
     let (text, errors) = reader.join().expect("supervisor reader");
     let _ = std::fs::remove_dir_all(&scratch);
+    if let Ok(verdicts) = std::fs::canonicalize(&verdicts) {
+        let _ = std::fs::remove_dir_all(ProcService::dir(&verdicts)); // left by a read-only supervisor
+    }
     serde_json::from_str(&text).with_context(|| format!("the supervisor failed: {}", errors.trim()))
 }
 
