@@ -406,6 +406,16 @@ fn no_more_workers_than_asked() {
 /// implicit join, which is a correct way to join.
 fn expect_panic_out(what: &str, run: impl FnOnce() -> Vec<Vec<u32>> + Send + 'static, lost: &str) {
     let outcome = kit::within(STEP, what, move || catch_unwind(AssertUnwindSafe(run)));
+    // A stub's todo!() is a panic too, but not the one planted here: it is still not written.
+    if let Err(payload) = &outcome {
+        let text = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned());
+        if text.is_some_and(|t| t.starts_with("not yet implemented") || t.starts_with("not implemented")) {
+            std::panic::resume_unwind(outcome.err().expect("checked above"));
+        }
+    }
     if let Ok(out) = outcome {
         let lengths: Vec<usize> = out.iter().map(Vec::len).collect();
         panic!(
