@@ -28,7 +28,7 @@ pub use scratch::Scratch;
 
 /// Kit unit tests that measure this process's CPU time take this lock, so that other tests
 /// spinning at the same moment do not count as theirs.
-#[cfg(test)]
+#[cfg(all(test, unix))]
 pub(crate) static CPU_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Registers a test function under its own name: `test!(results_in_order)`.
