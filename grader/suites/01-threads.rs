@@ -137,9 +137,7 @@ fn sum_of_squares_is_exact() {
 }
 
 fn sum_of_squares_uses_several_threads() {
-    if kit::procs::thread_count().is_none() {
-        kit::skip("counting threads needs Linux");
-    }
+    kit::require_some(kit::Needs::Threads, kit::procs::thread_count());
     let data: Vec<u64> = (0..6_000_000).collect();
     // A watcher may miss short-lived threads on a busy machine, so up to five sums are
     // watched; one that runs its chunks one at a time never shows two, however many.
@@ -205,7 +203,7 @@ fn a_panicking_job_comes_back_as_an_error() {
 }
 
 fn no_thread_is_left_running() {
-    let Some(baseline) = kit::procs::thread_count() else { kit::skip("counting threads needs Linux") };
+    let baseline = kit::require_some(kit::Needs::Threads, kit::procs::thread_count());
     let nap = || std::thread::sleep(Duration::from_millis(30));
     both(nap, nap);
     run_all(vec![nap, nap, nap]);

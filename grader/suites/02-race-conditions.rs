@@ -124,9 +124,7 @@ fn atomic_counter_is_exact() {
 /// two or more cores sleep dozens of times (the lock holder gets preempted), on an atomic one
 /// not at all.
 fn atomic_counter_takes_no_lock() {
-    if kit::procs::voluntary_switches().is_none() {
-        kit::skip("reading a thread's context switches needs Linux");
-    }
+    kit::require_some(kit::Needs::ContextSwitches, kit::procs::voluntary_switches());
     if kit::cores() < 2 {
         kit::skip("threads contend for a lock only when they run at once: needs 2 or more cores");
     }
@@ -195,7 +193,7 @@ fn hammer_runs_every_thread_at_once() {
 }
 
 fn hammer_starts_every_thread_before_any_increments() {
-    let Some(baseline) = kit::procs::thread_count() else { kit::skip("counting threads needs Linux") };
+    let baseline = kit::require_some(kit::Needs::Threads, kit::procs::thread_count());
     let counter = MeetingCounter {
         latch: Rendezvous::new(THREADS, Duration::from_secs(3)),
         count: AtomicU64::new(0),

@@ -335,7 +335,7 @@ fn shutdown_does_not_hang() {
 }
 
 fn shutdown_joins_every_thread() {
-    let Some(baseline) = kit::procs::thread_count() else { kit::skip("counting threads needs Linux") };
+    let baseline = kit::require_some(kit::Needs::Threads, kit::procs::thread_count());
     for (workers, bound) in [(3, 2), (1, 0), (6, 10)] {
         let producers = vec![0..50u32, 100..130, 0..0];
         let out = kit::within(STEP, "the pipeline", move || pipeline(producers, workers, bound, |x| x + 1));
@@ -351,7 +351,7 @@ fn shutdown_joins_every_thread() {
 }
 
 fn waiting_workers_use_no_cpu() {
-    let Some(meter) = kit::CpuMeter::start() else { kit::skip("CPU time cannot be read here") };
+    let meter = kit::require_some(kit::Needs::ProcessCpu, kit::CpuMeter::start());
     // Two slow producers: the workers spend most of the run waiting on an empty queue.
     let slow = |base: u32| {
         (0..3).map(move |i| {
@@ -377,7 +377,7 @@ fn idle_manager_and_printer_use_no_cpu() {
         kit::within(STEP, "joining the manager", move || manager.join().expect("the manager panicked"));
     assert_eq!(total, 5);
     kit::within(STEP, "joining the printer", move || printed.join().expect("the printer panicked"));
-    let Some(span) = span else { kit::skip("CPU time cannot be read here") };
+    let span = kit::require_some(kit::Needs::ProcessCpu, span);
     kit::at_most("CPU seconds per wall second while nothing was sent", span.parallelism(), IDLE_CPU, "x");
 }
 

@@ -194,7 +194,7 @@ fn drop_runs_every_queued_job() {
 }
 
 fn drop_joins_the_workers() {
-    let Some(baseline) = kit::procs::thread_count() else { kit::skip("counting threads needs Linux") };
+    let baseline = kit::require_some(kit::Needs::Threads, kit::procs::thread_count());
     let pool = ThreadPool::new(5);
     let started = kit::procs::thread_count().unwrap_or(baseline);
     kit::at_least(
@@ -240,7 +240,7 @@ fn idle_pool_uses_no_cpu() {
         h.join().expect("a warm-up job");
     }
     std::thread::sleep(Duration::from_millis(20));
-    let meter = kit::CpuMeter::start().unwrap_or_else(|| kit::skip("CPU time cannot be read here"));
+    let meter = kit::require_some(kit::Needs::ProcessCpu, kit::CpuMeter::start());
     std::thread::sleep(Duration::from_millis(400));
     let idle = meter.stop().parallelism();
     // Four polling workers take what four busy threads would get, which on a busy machine may

@@ -67,15 +67,20 @@ const SETTLE: Duration = Duration::from_secs(2);
 
 /// Makes this test process a child subreaper, or skips the test where that is impossible.
 fn subreaper() {
-    if !reaper::become_subreaper() {
-        kit::skip("finding zombies and orphans needs Linux (a child subreaper and a view of its processes)");
-    }
+    kit::require_some(kit::Needs::ProcessTree, reaper::become_subreaper().then_some(()));
 }
 
+/// `sh -c script`: the helper children are shell scripts.
 fn sh(script: &str) -> Command {
-    let mut cmd = Command::new("sh");
+    let mut cmd = tool("sh");
     cmd.arg("-c").arg(script);
     cmd
+}
+
+/// One of the Unix tools the helper children use (`sh`, `sleep`, `cat`).
+fn tool(name: &str) -> Command {
+    kit::require(kit::Needs::UnixShell);
+    Command::new(name)
 }
 
 /// A fresh empty folder for pid files and rendezvous markers, removed when dropped.
@@ -133,7 +138,7 @@ fn ms(d: Duration) -> f64 {
 
 fn dropping_the_guard_kills_and_reaps_the_child() {
     subreaper();
-    let mut guard = ChildGuard::spawn(Command::new("sleep").arg("30")).expect("start `sleep 15`");
+    let mut guard = ChildGuard::spawn(tool("sleep").arg("30")).expect("start `sleep 15`");
     let pid = guard.id();
     assert_eq!(pid, guard.child().id(), "id() must be the child's pid");
     assert!(guard.child().try_wait().expect("try_wait").is_none(), "`sleep 15` ended at once");
@@ -303,14 +308,14 @@ fn capture_keeps_every_byte_and_the_status() {
         want("err").len()
     );
     assert_eq!(got.status.code(), Some(3), "the exit status");
-    let empty = capture(&mut Command::new("cat")).expect("run cat");
+    let empty = capture(&mut tool("cat")).expect("run cat");
     assert!(empty.stdout.is_empty(), "with stdin empty, `cat` prints nothing");
 }
 
 fn capture_gives_the_child_an_empty_stdin() {
     // The command comes with a stdin pipe nobody writes to: only a capture that replaces it
     // with an empty stdin lets `cat`, which reads stdin to the end, finish.
-    let mut cmd = Command::new("cat");
+    let mut cmd = tool("cat");
     cmd.stdin(Stdio::piped());
     let got = kit::within(
         Duration::from_secs(5),

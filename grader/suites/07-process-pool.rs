@@ -193,9 +193,7 @@ fn script() {
 // Helpers
 
 fn subreaper() {
-    if !reaper::become_subreaper() {
-        kit::skip("watching worker processes needs Linux (a child subreaper and a view of its processes)");
-    }
+    kit::require_some(kit::Needs::ProcessTree, reaper::become_subreaper().then_some(()));
 }
 
 fn new_pool(size: usize) -> Pool {
@@ -467,12 +465,10 @@ fn overlap_us(burned: &[Burned]) -> u64 {
 }
 
 fn cpu_work_speeds_up_with_more_workers() {
+    kit::require_some(kit::Needs::ProcessCpu, kit::CpuMeter::start());
     let cores = kit::cores();
     if cores < 2 {
         kit::skip("computing in two processes at once needs 2 or more cores; this machine gives 1");
-    }
-    if kit::CpuMeter::start().is_none() {
-        kit::skip("reading CPU clocks needs Unix");
     }
     const BAR_MS: f64 = 5.0;
     let n = cores.min(4);

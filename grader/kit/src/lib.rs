@@ -10,6 +10,7 @@ mod gauge;
 pub mod harness;
 mod latch;
 mod overlap;
+pub mod platform;
 pub mod procs;
 pub mod reaper;
 mod scratch;
@@ -23,6 +24,7 @@ pub use latch::Rendezvous;
 pub use overlap::{
     Overlap, expect_threads_compute_at_once, free_cores, measure_overlap, skip_too_busy, too_busy,
 };
+pub use platform::{Needs, Platform, require, require_some};
 pub use protocol::{self, format_number, quantity};
 pub use scratch::Scratch;
 
