@@ -8,6 +8,7 @@ mod cpu;
 mod deadline;
 mod gauge;
 pub mod harness;
+pub mod helper;
 mod latch;
 mod overlap;
 pub mod platform;
