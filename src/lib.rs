@@ -53,6 +53,16 @@ pub fn grade_json(args: &[&str]) -> (Value, i32) {
     (report, out.status.code().unwrap_or(-1))
 }
 
+/// Whether every protection would be in force around a test here: `--require-sandbox` grades
+/// rather than refuses (exit 2).
+pub fn sandbox_complete() -> bool {
+    let out = grader()
+        .args(["--submission", "solutions", "01", "no_jobs_give_no_results", "--require-sandbox"])
+        .output()
+        .expect("run the grader");
+    out.status.code() != Some(2)
+}
+
 /// The report of one exercise (`01-threads`).
 pub fn exercise<'a>(report: &'a Value, dir: &str) -> &'a Value {
     report["exercises"]
@@ -84,6 +94,8 @@ pub struct Wrong {
     pub status: Option<String>,
     /// Text their message must contain, if it matters (for example "deadlock").
     pub message: Option<String>,
+    /// Text the hint each of them shows must contain: the hint must fit this flaw.
+    pub hint: Option<String>,
     #[serde(default)]
     pub edit: Vec<Edit>,
     /// A folder under `tests/wrong/NN-name/` holding a whole `src/` written from scratch.

@@ -44,8 +44,9 @@ fn the_stubs_fail_every_test_fast_as_not_implemented() {
     assert_ne!(code, 0);
     for t in tests_of(&report) {
         assert_eq!(t["status"], "fail", "{}", t);
+        // Failed, not timed out: the todo!() ended the test before its deadline (no clock
+        // here, which a busy machine would make lie).
         assert_eq!(t["not_implemented"], true, "{}", t);
-        assert!(t["duration_ms"].as_u64().unwrap() < 3000, "slow to fail: {}", t);
     }
     assert_eq!(report["score"], 0);
     assert_eq!(report["next"], report["exercises"][0]["dir"]);

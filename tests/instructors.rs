@@ -257,15 +257,27 @@ fn the_gradescope_package_builds_from_its_setup_and_grades_a_submission() {
     // A student who submitted kata 01 only, done sequentially: partial credit there, nothing
     // for the katas not submitted.
     write_wrong(&wrong("sequential"), &autograder.path().join("submission"));
+    let run_autograder = || {
+        Command::new("bash")
+            .arg(source.join("run_autograder"))
+            .env("AUTOGRADER_ROOT", autograder.path())
+            .env("CARGO_TARGET_DIR", &target)
+            .env_remove("GRADER_COURSE_ROOT")
+            .env_remove("GRADER_TARGET_DIR")
+            .status()
+            .unwrap()
+    };
+    let script = std::fs::read_to_string(source.join("run_autograder")).unwrap();
+    assert!(script.contains("--require-sandbox"), "the package grades only fully confined");
+    if !katas::sandbox_complete() {
+        // A protection is missing here: the package refuses, and says why in results.json.
+        assert!(run_autograder().success());
+        let refused = std::fs::read_to_string(autograder.path().join("results/results.json")).unwrap();
+        assert!(refused.contains("--require-sandbox: refusing to grade"), "{refused}");
+        std::fs::write(source.join("run_autograder"), script.replace("--require-sandbox ", "")).unwrap();
+    }
     let started = std::time::Instant::now();
-    let ran = Command::new("bash")
-        .arg(source.join("run_autograder"))
-        .env("AUTOGRADER_ROOT", autograder.path())
-        .env("CARGO_TARGET_DIR", &target)
-        .env_remove("GRADER_COURSE_ROOT")
-        .env_remove("GRADER_TARGET_DIR")
-        .status()
-        .unwrap();
+    let ran = run_autograder();
     assert!(ran.success());
     eprintln!("run_autograder took {:.1} s", started.elapsed().as_secs_f64());
     let log = std::fs::read_to_string(autograder.path().join("results/grader.log")).unwrap_or_default();
@@ -306,6 +318,9 @@ fn the_ci_templates_are_safe_by_default() {
         assert_eq!(jobs, limits, "{kind}: every job has a time limit");
         let checkouts = text.matches("uses: actions/checkout@").count();
         assert_eq!(checkouts, text.matches("persist-credentials: false").count(), "{kind}");
+        if kind == "instructor" {
+            assert!(text.contains("--require-sandbox"), "the class is graded only fully confined");
+        }
         // Secrets only where the students' repositories are collected, never where code runs.
         for (i, line) in text.lines().enumerate() {
             if line.contains("secrets.") {

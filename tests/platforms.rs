@@ -114,19 +114,19 @@ fn need(name: &str) -> Needs {
     *Needs::ALL.iter().find(|n| format!("{n:?}") == name).unwrap_or_else(|| panic!("no kit::Needs::{name}"))
 }
 
-/// The kit's functions that skip somewhere, with what they need, by name.
-fn kit_requirements() -> BTreeMap<String, BTreeSet<String>> {
+/// The kit's functions that skip, or leave checks out, somewhere: what they need, by name.
+fn kit_requirements() -> BTreeMap<String, [BTreeSet<String>; 2]> {
     let mut graph = Graph::new();
     for entry in std::fs::read_dir(root().join("grader/kit/src")).unwrap() {
         let src = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         for f in functions(&src, true) {
-            if f.name != "require" && f.name != "require_some" {
-                graph.insert(f.name.clone(), ([required(&f.text), BTreeSet::new()], calls(&f.text)));
+            if !["require", "require_some", "here"].contains(&f.name.as_str()) {
+                graph.insert(f.name.clone(), ([required(&f.text), checked(&f.text)], calls(&f.text)));
             }
         }
     }
-    let needs = graph.keys().map(|k| (k.clone(), reach(k, &graph)[0].clone()));
-    needs.filter(|(_, needs)| !needs.is_empty()).collect()
+    let needs = graph.keys().map(|k| (k.clone(), reach(k, &graph)));
+    needs.filter(|(_, [required, checked])| !required.is_empty() || !checked.is_empty()).collect()
 }
 
 /// A hidden test and what it needs: all of `required` to run, `checked` for part of its checks.
@@ -183,7 +183,7 @@ fn katas() -> Vec<Kata> {
                     !graph.contains_key(name),
                     "{suite}: `{name}` shadows the kit's, which skips somewhere"
                 );
-                graph.insert(name.clone(), ([needs.clone(), BTreeSet::new()], BTreeSet::new()));
+                graph.insert(name.clone(), (needs.clone(), BTreeSet::new()));
             }
             for (at, _) in src.match_indices("test!(") {
                 let name: String =
@@ -322,6 +322,8 @@ fn the_scan_sees_calls_through_helpers_and_the_kit() {
     assert!(required(&fs[2].text).contains("ProcessTree"));
     assert!(calls(&fs[1].text).contains("helper"));
     let kit = kit_requirements();
-    assert!(kit["expect_threads_compute_at_once"].contains("ThreadClocks"), "{kit:?}");
+    assert!(kit["expect_threads_compute_at_once"][0].contains("ThreadClocks"), "{kit:?}");
+    assert!(kit["subreaper_where_possible"][1].contains("ProcessTree"), "{kit:?}");
+    assert!(kit["subreaper_where_possible"][0].is_empty(), "{kit:?}");
     assert!(!kit.contains_key("spin_for"));
 }

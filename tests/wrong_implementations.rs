@@ -24,12 +24,14 @@ fn caught(report: &serde_json::Value, wrong: &Wrong, name: &str) -> Result<(), S
     let t = test(report, &wrong.exercise, name);
     let status = t["status"].as_str().unwrap_or("?");
     let message = t["message"].as_str().unwrap_or("");
+    let hint = t["hint"].as_str().unwrap_or("");
     let caught = status != "pass"
         && status != "skipped"
         && status != "unmeasured"
         && wrong.status.as_deref().is_none_or(|s| s == status)
-        && wrong.message.as_deref().is_none_or(|m| message.contains(m));
-    if caught { Ok(()) } else { Err(format!("{status}: {message}")) }
+        && wrong.message.as_deref().is_none_or(|m| message.contains(m))
+        && wrong.hint.as_deref().is_none_or(|h| hint.contains(h));
+    if caught { Ok(()) } else { Err(format!("{status}: {message} (hint: {hint})")) }
 }
 
 /// Re-grades of a named test that let a variant through once: some flaws show only by chance

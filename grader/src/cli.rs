@@ -156,4 +156,9 @@ pub struct Options {
     /// Processes and threads a test may have, enforced by a pids cgroup where one can be made.
     #[arg(long, default_value_t = limits::TASKS, global = true)]
     pub max_tasks: usize,
+    /// Refuse to grade (exit 2) unless every protection would be in force around the tests:
+    /// read-only disk, hidden folders unreadable, memory access blocked, network isolated, pids
+    /// cgroup. Every report states which were in force either way.
+    #[arg(long, global = true)]
+    pub require_sandbox: bool,
 }

@@ -60,7 +60,7 @@ fn both_runs_the_jobs_at_once() {
     let latch = Arc::new(Rendezvous::new(2, MEET));
     let (l1, l2) = (latch.clone(), latch.clone());
     let (a, b) = both(move || l1.wait(), move || l2.wait());
-    kit::at_least("jobs inside at once", latch.most_inside() as f64, 2.0, "jobs");
+    kit::at_least("jobs inside at once", latch.most_inside(), 2, "jobs");
     assert!(a && b, "the rendezvous opened, yet a job saw it shut");
 }
 
@@ -94,7 +94,7 @@ fn run_all_runs_every_job_at_once() {
         })
         .collect();
     let got = run_all(jobs);
-    kit::at_least("jobs running at once", gauge.peak() as f64, N as f64, "jobs");
+    kit::at_least("jobs running at once", gauge.peak(), N, "jobs");
     assert_eq!(got, (0..N).collect::<Vec<_>>());
 }
 
@@ -116,7 +116,7 @@ fn map_scoped_borrows_and_keeps_order() {
         w.len()
     });
     assert_eq!(lens, vec![5, 2, 3, 1, 7, 4], "results must follow the order of the items");
-    kit::at_least("items processed at once", latch.most_inside() as f64, words.len() as f64, "threads");
+    kit::at_least("items processed at once", latch.most_inside(), words.len(), "threads");
 }
 
 fn sequential_sum(data: &[u64]) -> u64 {
@@ -148,7 +148,7 @@ fn sum_of_squares_uses_several_threads() {
             break;
         }
     }
-    kit::at_least("summing threads alive at once", peak as f64, 2.0, "threads");
+    kit::at_least("summing threads alive at once", peak, 2, "threads");
 }
 
 /// Sums `data` on 4 threads while a watcher counts this process's threads; the most seen
@@ -203,7 +203,7 @@ fn a_panicking_job_comes_back_as_an_error() {
 }
 
 fn no_thread_is_left_running() {
-    let baseline = kit::require_some(kit::Needs::Threads, kit::procs::thread_count());
+    let baseline = kit::procs::baseline_threads();
     let nap = || std::thread::sleep(Duration::from_millis(30));
     both(nap, nap);
     run_all(vec![nap, nap, nap]);
@@ -213,13 +213,8 @@ fn no_thread_is_left_running() {
         panic!("quiet")
     }
     let _ = run_all_catching(vec![Box::new(quiet) as Box<dyn FnOnce() + Send>, Box::new(nap)]);
-    let left = kit::procs::settle_threads(baseline, Duration::from_secs(1)).unwrap_or(baseline);
-    kit::at_most(
-        "threads still alive after the functions returned",
-        (left - baseline.min(left)) as f64,
-        0.0,
-        "threads",
-    );
+    let left = kit::procs::threads_left(baseline, Duration::from_secs(1));
+    kit::at_most("threads still alive after the functions returned", left, 0, "threads");
 }
 
 fn run_all_catching_runs_every_job_at_once() {
@@ -235,7 +230,7 @@ fn run_all_catching_runs_every_job_at_once() {
         })
         .collect();
     let got = run_all_catching(jobs);
-    kit::at_least("jobs running at once in run_all_catching", latch.most_inside() as f64, N as f64, "jobs");
+    kit::at_least("jobs running at once in run_all_catching", latch.most_inside(), N, "jobs");
     assert_eq!(got, (0..N).map(Ok).collect::<Vec<_>>(), "every result, in job order");
 }
 

@@ -59,7 +59,7 @@ fn repeat(round: impl Fn() -> u64) -> u64 {
         worst = round();
         rounds += 1;
     }
-    kit::figure("rounds raced", rounds as f64, "rounds");
+    kit::figure("rounds raced", rounds, "rounds");
     worst
 }
 
@@ -100,7 +100,7 @@ fn lost_increments(counter: &dyn Counter) -> u64 {
 
 fn is_exact(counter: impl Fn() -> Box<dyn Counter>) {
     let lost = repeat(|| lost_increments(&*counter()));
-    kit::at_most("increments lost in a round of 800 000", lost as f64, 0.0, "increments");
+    kit::at_most("increments lost in a round of 800 000", lost, 0, "increments");
 }
 
 fn locked_counter_counts_one_thread() {
@@ -145,7 +145,7 @@ fn atomic_counter_takes_no_lock() {
         sleeps.fetch_add(after.saturating_sub(before), Ordering::Relaxed);
     });
     assert_eq!(counter.get(), made.into_inner(), "increments were lost");
-    kit::at_most("times an incrementing thread slept waiting", sleeps.into_inner() as f64, 5.0, "sleeps");
+    kit::at_most("times an incrementing thread slept waiting", sleeps.into_inner(), 5, "sleeps");
 }
 
 /// A counter that watches how `hammer` starts its threads. Each thread's first increment
@@ -183,17 +183,12 @@ fn hammer_runs_every_thread_at_once() {
         fewest_alive: AtomicUsize::new(usize::MAX),
     };
     let total = hammer(&counter, THREADS, 10);
-    kit::at_least(
-        "threads incrementing at once",
-        counter.latch.most_inside() as f64,
-        THREADS as f64,
-        "threads",
-    );
+    kit::at_least("threads incrementing at once", counter.latch.most_inside(), THREADS, "threads");
     assert_eq!(total, THREADS as u64 * 10);
 }
 
 fn hammer_starts_every_thread_before_any_increments() {
-    let baseline = kit::require_some(kit::Needs::Threads, kit::procs::thread_count());
+    let baseline = kit::procs::baseline_threads();
     let counter = MeetingCounter {
         latch: Rendezvous::new(THREADS, Duration::from_secs(3)),
         count: AtomicU64::new(0),
@@ -202,7 +197,7 @@ fn hammer_starts_every_thread_before_any_increments() {
     let total = hammer(&counter, THREADS, 10);
     assert_eq!(total, THREADS as u64 * 10);
     let fewest = counter.fewest_alive.load(Ordering::SeqCst).saturating_sub(baseline);
-    kit::at_least("hammer threads alive at the first increment", fewest as f64, THREADS as f64, "threads");
+    kit::at_least("hammer threads alive at the first increment", fewest, THREADS, "threads");
 }
 
 fn hammer_returns_the_total() {
@@ -291,7 +286,7 @@ fn account_never_overdraws() {
         );
         withdrawn.saturating_sub(deposited)
     });
-    kit::at_most("money withdrawn beyond what was deposited", overdrawn as f64, 0.0, "units");
+    kit::at_most("money withdrawn beyond what was deposited", overdrawn, 0, "units");
 }
 
 /// Every thread tries to withdraw 1 from an empty account, over and over, all at once: every
@@ -315,12 +310,7 @@ fn an_empty_account_refuses_every_withdrawal() {
         });
         granted.into_inner()
     });
-    kit::at_most(
-        "withdrawals of 1 granted by an empty account (an overdraft)",
-        granted as f64,
-        0.0,
-        "withdrawals",
-    );
+    kit::at_most("withdrawals of 1 granted by an empty account (an overdraft)", granted, 0, "withdrawals");
 }
 
 fn account_loses_no_deposit() {
@@ -344,5 +334,5 @@ fn account_loses_no_deposit() {
         assert_eq!(refused.into_inner(), 0, "a withdrawal the balance covered was refused");
         account.balance().abs_diff(opening)
     });
-    kit::at_most("units lost or made up in a round", off as f64, 0.0, "units");
+    kit::at_most("units lost or made up in a round", off, 0, "units");
 }

@@ -85,8 +85,8 @@ fn counter_counts_every_message() {
         manager.join().expect("the manager panicked")
     });
     let want = 8 * 5_000 + (0..8).sum::<u64>() + 1_000;
-    kit::figure("final count", total as f64, "");
-    kit::at_most("final count off by", total.abs_diff(want) as f64, 0.0, "");
+    kit::figure("final count", total, "");
+    kit::at_most("final count off by", total.abs_diff(want), 0, "");
     let lines = kit::within(STEP, "the manager dropping its printer Sender", move || lines.join().unwrap());
     assert_eq!(lines.len(), 8 * 5_001 + 1, "one printed line per number received");
 }
@@ -177,8 +177,8 @@ fn pipeline_handles_every_item_once() {
     });
     let twice = calls.iter().filter(|c| c.load(SeqCst) > 1).count();
     let never = calls.iter().filter(|c| c.load(SeqCst) == 0).count();
-    kit::at_most("items worked on more than once", twice as f64, 0.0, "items");
-    kit::at_most("items never worked on", never as f64, 0.0, "items");
+    kit::at_most("items worked on more than once", twice, 0, "items");
+    kit::at_most("items never worked on", never, 0, "items");
     assert_eq!(out.len(), 3, "one Vec of results per producer");
     let mut results: Vec<u64> = out.into_iter().flatten().collect();
     results.sort_unstable();
@@ -215,7 +215,7 @@ fn pipeline_workers_run_at_once() {
             x
         })
     });
-    kit::at_least("workers working at once", latch.most_inside() as f64, WORKERS as f64, "workers");
+    kit::at_least("workers working at once", latch.most_inside(), WORKERS, "workers");
     assert_eq!(out, vec![(0..8).collect::<Vec<u32>>()]);
 }
 
@@ -297,8 +297,8 @@ fn bound_holds(bound: usize) {
     // Taken from the producers but not yet being worked on: in the queue, or in a producer's
     // hand while it waits for room.
     let waiting = taken_now.saturating_sub(working_now);
-    kit::at_most(lead, waiting as f64, (bound + PRODUCERS) as f64, "items");
-    kit::at_least("workers busy while the queue filled", working_now as f64, 1.0, "workers");
+    kit::at_most(lead, waiting, bound + PRODUCERS, "items");
+    kit::at_least("workers busy while the queue filled", working_now, 1, "workers");
     let flat: Vec<usize> = out.into_iter().flatten().collect();
     assert_eq!(flat, (0..PRODUCERS * PER).collect::<Vec<_>>(), "every item, in order");
 }
@@ -335,19 +335,14 @@ fn shutdown_does_not_hang() {
 }
 
 fn shutdown_joins_every_thread() {
-    let baseline = kit::require_some(kit::Needs::Threads, kit::procs::thread_count());
+    let baseline = kit::procs::baseline_threads();
     for (workers, bound) in [(3, 2), (1, 0), (6, 10)] {
         let producers = vec![0..50u32, 100..130, 0..0];
         let out = kit::within(STEP, "the pipeline", move || pipeline(producers, workers, bound, |x| x + 1));
         assert_eq!(out[1], (101..131).collect::<Vec<_>>());
     }
-    let left = kit::procs::settle_threads(baseline, Duration::from_secs(1)).unwrap_or(baseline);
-    kit::at_most(
-        "threads still alive after pipeline returned",
-        left.saturating_sub(baseline) as f64,
-        0.0,
-        "threads",
-    );
+    let left = kit::procs::threads_left(baseline, Duration::from_secs(1));
+    kit::at_most("threads still alive after pipeline returned", left, 0, "threads");
 }
 
 fn waiting_workers_use_no_cpu() {
@@ -409,7 +404,7 @@ fn printer_flushes_before_it_returns() {
     drop(tx);
     let out = kit::within(STEP, "joining the printer", move || printer.join().expect("the printer panicked"));
     let want: String = (0..100).map(|i| format!("line {i}\n")).collect();
-    kit::figure("flushes", out.flushes as f64, "");
+    kit::figure("flushes", out.flushes, "");
     if !out.pending.is_empty() {
         panic!(
             "the printer returned `out` with {} bytes written but never flushed: flush it before the thread ends",
@@ -449,12 +444,7 @@ fn pipeline_producers_run_at_once() {
         })
         .collect();
     let out = kit::within(STEP, "the pipeline", move || pipeline(producers, 2, 8, |x| x));
-    kit::at_least(
-        "producers handing out items at once",
-        latch.most_inside() as f64,
-        PRODUCERS as f64,
-        "producers",
-    );
+    kit::at_least("producers handing out items at once", latch.most_inside(), PRODUCERS, "producers");
     let want: Vec<Vec<u32>> = (0..PRODUCERS as u32).map(|p| (0..5).map(|i| p * 10 + i).collect()).collect();
     assert_eq!(out, want);
 }

@@ -107,10 +107,10 @@ fn exactly_n_workers() {
     if ids.contains(&caller) {
         panic!("jobs ran on the thread that called execute: they must run on the pool's workers");
     }
-    kit::at_most("jobs running at once (16 queued, 4 workers)", gauge.peak() as f64, N as f64, "jobs");
-    kit::at_least("jobs running at once (16 queued, 4 workers)", gauge.peak() as f64, N as f64, "jobs");
-    kit::at_most("distinct threads that ran the jobs", ids.len() as f64, N as f64, "threads");
-    kit::at_least("distinct threads that ran the jobs", ids.len() as f64, N as f64, "threads");
+    kit::at_most("jobs running at once (16 queued, 4 workers)", gauge.peak(), N, "jobs");
+    kit::at_least("jobs running at once (16 queued, 4 workers)", gauge.peak(), N, "jobs");
+    kit::at_most("distinct threads that ran the jobs", ids.len(), N, "threads");
+    kit::at_least("distinct threads that ran the jobs", ids.len(), N, "threads");
 }
 
 fn n_jobs_run_at_once() {
@@ -118,7 +118,7 @@ fn n_jobs_run_at_once() {
     let pool = ThreadPool::new(N);
     let (latch, opened) = meet_on(&pool, N, "joining the rendezvous jobs");
     let opened: Vec<bool> = opened.into_iter().map(|o| o.expect("a rendezvous job panicked")).collect();
-    kit::at_least("jobs inside the rendezvous at once", latch.most_inside() as f64, N as f64, "jobs");
+    kit::at_least("jobs inside the rendezvous at once", latch.most_inside(), N, "jobs");
     assert!(opened.iter().all(|o| *o), "the rendezvous opened, yet a job saw it shut");
 }
 
@@ -174,8 +174,8 @@ fn map_keeps_input_order() {
     let want: Vec<String> = (0..12).map(|x| format!("item {x}")).collect();
     assert_eq!(got, want, "results must follow the order of the items, not the order they finished in");
     assert!(pool.map(Vec::<u8>::new(), |x| x).is_empty(), "no items, no results");
-    kit::at_least("map jobs running at once on 4 workers", gauge.peak() as f64, 2.0, "jobs");
-    kit::at_most("map jobs running at once on 4 workers", gauge.peak() as f64, 4.0, "jobs");
+    kit::at_least("map jobs running at once on 4 workers", gauge.peak(), 2, "jobs");
+    kit::at_most("map jobs running at once on 4 workers", gauge.peak(), 4, "jobs");
 }
 
 fn drop_runs_every_queued_job() {
@@ -190,31 +190,22 @@ fn drop_runs_every_queued_job() {
     }
     // Dropped with most of the 20 jobs still queued; drop must run them all before returning.
     kit::within(PATIENCE, "dropping the pool", move || drop(pool));
-    kit::at_least("jobs finished when drop returned", done.load(SeqCst) as f64, 20.0, "jobs");
+    kit::at_least("jobs finished when drop returned", done.load(SeqCst), 20, "jobs");
 }
 
 fn drop_joins_the_workers() {
-    let baseline = kit::require_some(kit::Needs::Threads, kit::procs::thread_count());
+    let baseline = kit::procs::baseline_threads();
     let pool = ThreadPool::new(5);
     let started = kit::procs::thread_count().unwrap_or(baseline);
-    kit::at_least(
-        "threads started by ThreadPool::new(5)",
-        (started - baseline.min(started)) as f64,
-        5.0,
-        "threads",
-    );
+    kit::at_least("threads started by ThreadPool::new(5)", started.saturating_sub(baseline), 5, "threads");
     // Every worker runs a job, then goes back to waiting for work: drop must wake them all.
     meet_on(&pool, 5, "five jobs on five workers");
-    std::thread::sleep(Duration::from_millis(200));
+    // Drop while they are asleep: a drop that wakes only one of them must show.
+    kit::procs::others_asleep(Duration::from_secs(5));
     drop(pool);
     // Joined threads leave the task list a moment after join returns: allow that moment only.
-    let left = kit::procs::settle_threads(baseline, Duration::from_millis(500)).unwrap_or(baseline);
-    kit::at_most(
-        "worker threads still alive after the pool was dropped",
-        (left - baseline.min(left)) as f64,
-        0.0,
-        "threads",
-    );
+    let left = kit::procs::threads_left(baseline, Duration::from_millis(500));
+    kit::at_most("worker threads still alive after the pool was dropped", left, 0, "threads");
 }
 
 fn survives_a_panic_storm() {
@@ -224,12 +215,7 @@ fn survives_a_panic_storm() {
         pool.execute(move || panic!("storm job {i}"));
     }
     let (latch, _) = meet_on(&pool, N, "jobs submitted after 1000 panicking jobs");
-    kit::at_least(
-        "jobs running at once after 1000 panics (4 workers)",
-        latch.most_inside() as f64,
-        N as f64,
-        "jobs",
-    );
+    kit::at_least("jobs running at once after 1000 panics (4 workers)", latch.most_inside(), N, "jobs");
 }
 
 fn idle_pool_uses_no_cpu() {
@@ -454,7 +440,7 @@ fn an_idle_worker_wakes_for_every_job() {
             std::hint::black_box(step); // a nanosecond or two each
         }
     }
-    kit::figure("idle-to-busy round trips", trips as f64, "jobs");
+    kit::figure("idle-to-busy round trips", trips, "jobs");
     kit::figure("seconds per 1000 round trips", start.elapsed().as_secs_f64() * 1000.0 / trips as f64, "s");
     if trips < ENOUGH {
         kit::unmeasured(&format!(

@@ -122,12 +122,7 @@ fn require_shared(what: &str, spent: &[f64]) {
         kit::figure(&format!("CPU seconds on pool thread {i}"), *s, "s");
     }
     let sharing = spent.iter().filter(|s| **s >= 0.2 * total).count();
-    kit::at_least(
-        &format!("{what}: pool threads that each did a fifth of the work"),
-        sharing as f64,
-        2.0,
-        "threads",
-    );
+    kit::at_least(&format!("{what}: pool threads that each did a fifth of the work"), sharing, 2, "threads");
 }
 
 // ---------- the tests ----------
@@ -274,7 +269,7 @@ fn merge_sort_uses_several_threads() {
     pool.install(|| merge_sort(&mut v));
     assert!(v == want, "not sorted");
     let threads = COMPARING.lock().unwrap_or_else(|p| p.into_inner()).len();
-    kit::at_least("threads that compared elements (pool of 4)", threads as f64, 2.0, "threads");
+    kit::at_least("threads that compared elements (pool of 4)", threads, 2, "threads");
 }
 
 fn with_threads_uses_that_many_threads() {
@@ -284,14 +279,9 @@ fn with_threads_uses_that_many_threads() {
             with_threads(k, || (rayon::current_num_threads(), rayon::broadcast(|_| thread::current().id())));
         let ids: HashSet<ThreadId> = ids.into_iter().collect();
         assert!(!ids.contains(&caller), "the work ran on the calling thread, not on a pool built for it");
-        kit::at_least(&format!("threads in with_threads({k})"), reported as f64, k as f64, "threads");
-        kit::at_most(&format!("threads in with_threads({k})"), reported as f64, k as f64, "threads");
-        kit::at_least(
-            &format!("distinct threads in with_threads({k})"),
-            ids.len() as f64,
-            k as f64,
-            "threads",
-        );
+        kit::at_least(&format!("threads in with_threads({k})"), reported, k, "threads");
+        kit::at_most(&format!("threads in with_threads({k})"), reported, k, "threads");
+        kit::at_least(&format!("distinct threads in with_threads({k})"), ids.len(), k, "threads");
     }
     assert_eq!(
         with_threads(2, || sum_of_squares(1000)),

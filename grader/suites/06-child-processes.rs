@@ -67,21 +67,18 @@ fn main() {
 
 const SETTLE: Duration = Duration::from_secs(2);
 
+/// Why a test that looks for zombies is skipped where the platform has them.
+const REFUSED: &str = "this system refused to make the test a child subreaper, which finding zombies needs";
+
 /// Makes this test process a child subreaper, or skips the test where that is impossible.
 fn subreaper() {
-    kit::require_some(kit::Needs::ProcessTree, reaper::become_subreaper().then_some(()));
+    reaper::subreaper_or_skip(REFUSED);
 }
 
 /// Makes this test process a child subreaper where the platform shows a test its processes,
 /// so it can look for zombies and orphans; false elsewhere, where those checks are left out.
 fn watch_processes() -> bool {
-    if !kit::Needs::ProcessTree.here() {
-        return false;
-    }
-    if !reaper::become_subreaper() {
-        kit::skip("this system refused to make the test a child subreaper, which finding zombies needs");
-    }
-    true
+    reaper::subreaper_where_possible(REFUSED)
 }
 
 /// This suite binary as a helper child doing `steps` (see `kit::helper`), on every platform.
@@ -138,17 +135,10 @@ fn nothing_left(owned: &[u32], when: &str) {
 }
 
 fn report(left: reaper::LeftBehind, when: &str) {
-    let n = left.running.len() + left.zombies.len();
-    kit::figure("processes left behind", n as f64, "processes");
-    if !left.zombies.is_empty() {
-        panic!("{when}, a child was killed but never waited for, so it stays a zombie: {}", left.describe());
-    }
-    if !left.running.is_empty() {
-        panic!(
-            "{when}, processes were still running (an orphaned grandchild keeps running when only the child is killed): {}",
-            left.describe()
-        );
-    }
+    left.fail_unless_empty(
+        &format!("{when}, a child was killed but never waited for, so it stays a zombie"),
+        &format!("{when}, processes were still running (an orphaned grandchild keeps running when only the child is killed)"),
+    );
 }
 
 fn ms(d: Duration) -> f64 {
@@ -238,7 +228,7 @@ fn timeout_reports_an_exit_code() {
     let took = start.elapsed();
     assert_eq!(got.ending, Ending::Exited(7), "the child exited by itself with code 7");
     assert_eq!(got.status.code(), Some(7), "the raw status carries the code");
-    kit::at_most("time to report a child that exits at once", ms(took), 2000.0, "ms");
+    kit::at_most("time to report a child that exits at once", took, 2000, "ms");
     if watched {
         report(reaper::settle_all(SETTLE), "after run_with_timeout returned");
     }
@@ -270,8 +260,8 @@ fn timeout_stops_the_whole_group() {
     let took = start.elapsed();
     let child = read_pid(&dir.join("child"));
     assert_eq!(got.ending, Ending::TimedOut { killed: false }, "SIGTERM stops sh, which does not ignore it");
-    kit::at_least("time before the child was stopped", ms(took), ms(limit) * 0.9, "ms");
-    kit::at_most("time to stop a child that obeys SIGTERM", ms(took), ms(limit) + 2000.0, "ms");
+    kit::at_least("time before the child was stopped", took, ms(limit) * 0.9, "ms");
+    kit::at_most("time to stop a child that obeys SIGTERM", took, ms(limit) + 2000.0, "ms");
     if watched {
         nothing_left(&[child], "after a child with a child of its own timed out");
     }
@@ -296,8 +286,8 @@ fn timeout_kills_a_child_that_ignores_term() {
         "only SIGKILL stops a child that ignores SIGTERM"
     );
     assert_eq!(got.status.code(), None, "a killed child has no exit code");
-    kit::at_least("time before SIGKILL", ms(took), ms(limit + grace) * 0.9, "ms");
-    kit::at_most("time to kill a child that ignores SIGTERM", ms(took), ms(limit + grace) + 2000.0, "ms");
+    kit::at_least("time before SIGKILL", took, ms(limit + grace) * 0.9, "ms");
+    kit::at_most("time to kill a child that ignores SIGTERM", took, ms(limit + grace) + 2000.0, "ms");
     if watched {
         nothing_left(&[child], "after a child that ignores SIGTERM timed out");
     }
@@ -402,7 +392,7 @@ fn run_all_starts_every_child_at_once() {
         .map(|c| String::from_utf8_lossy(&c.stdout).trim().parse::<usize>().unwrap_or(0))
         .min()
         .unwrap_or(0);
-    kit::at_least("children running at once (fewest any child saw)", fewest as f64, N as f64, "children");
+    kit::at_least("children running at once (fewest any child saw)", fewest, N, "children");
 }
 
 fn sleeping_children_take_about_one_sleep() {

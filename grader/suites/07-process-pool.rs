@@ -212,20 +212,18 @@ fn script() {
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
+/// Why a test that watches processes is skipped where the platform has them.
+const REFUSED: &str = "this system refused to make the test a child subreaper, which watching workers needs";
+
+/// Makes this test process a child subreaper, or skips the test where that is impossible.
 fn subreaper() {
-    kit::require_some(kit::Needs::ProcessTree, reaper::become_subreaper().then_some(()));
+    reaper::subreaper_or_skip(REFUSED);
 }
 
 /// Makes this test process a child subreaper where the platform shows a test its processes,
 /// so it can look at the workers; false elsewhere, where those checks are left out.
 fn watch_processes() -> bool {
-    if !kit::Needs::ProcessTree.here() {
-        return false;
-    }
-    if !reaper::become_subreaper() {
-        kit::skip("this system refused to make the test a child subreaper, which watching workers needs");
-    }
-    true
+    reaper::subreaper_where_possible(REFUSED)
 }
 
 fn new_pool(size: usize) -> Pool {
@@ -276,18 +274,15 @@ fn check_workers(pids: &[u32], n: usize) {
         let its_exe = reaper::exe(pid);
         assert_eq!(its_exe, exe, "worker {pid} must be this same program, re-executed");
         let below = reaper::descendants_of(pid);
-        kit::at_most(&format!("processes started by worker {pid}"), below.len() as f64, 0.0, "processes");
+        kit::at_most(&format!("processes started by worker {pid}"), below.len(), 0, "processes");
     }
 }
 
 fn report(left: reaper::LeftBehind, when: &str) {
-    kit::figure("processes left behind", (left.running.len() + left.zombies.len()) as f64, "processes");
-    if !left.zombies.is_empty() {
-        panic!("{when}, workers had ended but were never waited for (zombies): {}", left.describe());
-    }
-    if !left.running.is_empty() {
-        panic!("{when}, workers were still running: {}", left.describe());
-    }
+    left.fail_unless_empty(
+        &format!("{when}, workers had ended but were never waited for (zombies)"),
+        &format!("{when}, workers were still running"),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,7 +432,7 @@ fn the_workers_are_n_distinct_processes() {
     let (pool, got) =
         map_within(pool, Duration::from_secs(8), "pid", (0..30).map(|i| i.to_string()).collect());
     let ran: std::collections::BTreeSet<String> = got.into_iter().map(|r| r.expect("a pid")).collect();
-    kit::at_most("distinct processes that ran the 30 tasks", ran.len() as f64, 3.0, "processes");
+    kit::at_most("distinct processes that ran the 30 tasks", ran.len(), 3, "processes");
     for pid in &ran {
         assert!(
             before.iter().any(|p| &p.to_string() == pid),
@@ -457,12 +452,7 @@ fn the_workers_run_tasks_at_once() {
     let inputs: Vec<String> = (0..N).map(|_| format!("{} {N}", dir.display())).collect();
     let (_pool, got) = map_within(pool, Duration::from_secs(8), "meet", inputs);
     let fewest = got.iter().map(|r| r.as_ref().ok().and_then(|s| s.parse::<usize>().ok()).unwrap_or(0)).min();
-    kit::at_least(
-        "tasks in flight at once (fewest any task saw)",
-        fewest.unwrap_or(0) as f64,
-        N as f64,
-        "tasks",
-    );
+    kit::at_least("tasks in flight at once (fewest any task saw)", fewest.unwrap_or(0), N, "tasks");
 }
 
 /// The answer of a `burn` task: the worker's pid and the intervals it was surely on a core.
@@ -527,7 +517,7 @@ fn cpu_work_speeds_up_with_more_workers() {
     let free = before.min(after);
     kit::figure("cores a busy loop got, before and after", free, "x");
     kit::figure(&format!("wall-time speedup of {n} workers over 1"), wall_one / wall_many, "x");
-    kit::figure("workers that ran the tasks", workers.len() as f64, "workers");
+    kit::figure("workers that ran the tasks", workers.len(), "workers");
     // Overlap proves parallel work however busy the machine is; its absence proves a fault only
     // when the machine had two cores to give.
     if overlap_ms < BAR_MS && kit::too_busy(free) {
@@ -555,7 +545,7 @@ fn a_crashed_worker_is_replaced_and_its_task_retried() {
     let after = pool.worker_pids();
     check_workers(&after, 2);
     let replaced = after.iter().filter(|p| !before.contains(p)).count();
-    kit::at_least("workers replaced after one crash", replaced as f64, 1.0, "workers");
+    kit::at_least("workers replaced after one crash", replaced, 1, "workers");
     let (_pool, got) = map_within(pool, Duration::from_secs(8), "square", strings(&["5", "6"]));
     assert_eq!(got, oks(&["25", "36"]), "the pool works after a crash");
 }
@@ -586,8 +576,8 @@ fn a_task_that_always_crashes_is_reported_not_lost() {
         ],
         "a task that crashes twice is Err(TaskError::Crashed), and the other results still arrive"
     );
-    kit::at_least("attempts at a task that always crashes", a1.min(a2) as f64, 2.0, "attempts");
-    kit::at_most("attempts at a task that always crashes", a1.max(a2) as f64, 2.0, "attempts");
+    kit::at_least("attempts at a task that always crashes", a1.min(a2), 2, "attempts");
+    kit::at_most("attempts at a task that always crashes", a1.max(a2), 2, "attempts");
     check_workers(&pool.worker_pids(), 2);
 }
 
@@ -612,14 +602,9 @@ fn crashed_workers_are_reaped_while_the_pool_lives() {
         std::thread::sleep(Duration::from_millis(10));
         left = zombies(&reaper::descendants());
     }
-    kit::figure("crashed workers", 6.0, "processes");
+    kit::figure("crashed workers", 6, "processes");
     let described: Vec<String> = left.iter().map(reaper::Proc::describe).collect();
-    kit::at_most(
-        "dead workers never waited for, while the pool lives (zombies)",
-        left.len() as f64,
-        0.0,
-        "zombies",
-    );
+    kit::at_most("dead workers never waited for, while the pool lives (zombies)", left.len(), 0, "zombies");
     assert!(described.is_empty());
     check_workers(&pool.worker_pids(), 2);
     drop(pool);
@@ -689,7 +674,7 @@ fn dropping_the_pool_kills_a_worker_that_hangs() {
     kit::within(Duration::from_secs(20), "dropping a pool with a worker that never exits", move || {
         drop(pool)
     });
-    kit::figure("time to drop the pool", start.elapsed().as_secs_f64(), "s");
+    kit::figure("time to drop the pool", start.elapsed(), "s");
     report(reaper::settle(&pids, Duration::from_secs(2)), "after the pool was dropped with a hung worker");
 }
 
@@ -750,10 +735,10 @@ fn no_worker_starts_a_worker() {
         let _ = std::io::Read::read_to_string(&mut stdout, &mut out);
     }
     if watched {
-        kit::at_most("levels of processes below the script (1: its workers)", deepest as f64, 1.0, "levels");
+        kit::at_most("levels of processes below the script (1: its workers)", deepest, 1, "levels");
     } else {
         let runs = std::fs::read_dir(&*marks).map_or(0, |d| d.count());
-        kit::at_most("runs of the script's main (1: a worker must not run it)", runs as f64, 1.0, "runs");
+        kit::at_most("runs of the script's main (1: a worker must not run it)", runs, 1, "runs");
     }
     let status = status.expect("the script did not finish within 8 s");
     assert!(status.success(), "the script failed: {status}");

@@ -126,7 +126,7 @@ fn mutual_exclusion_keeps_the_counter_exact() {
         }
     });
     let want = 1 + (LOOPERS + CALLERS) as u64 * BYTECODES;
-    kit::at_most("threads between bytecodes at once", gauge.peak() as f64, 1.0, "threads");
+    kit::at_most("threads between bytecodes at once", gauge.peak(), 1, "threads");
     assert_eq!(witness.load(SeqCst), want, "updates were lost: two threads ran bytecode at the same time");
     assert_eq!(interp.into_inner(), want, "the counter behind the token lost updates");
 }
@@ -178,9 +178,9 @@ fn no_thread_starves() {
     let worst_cpu = waits.iter().map(|w| w.1).max().unwrap_or_default();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let total_cpu = cpu_now();
-    kit::figure("switch interval", ms(INTERVAL), "ms");
-    kit::figure("longest wait for the lock, wall time", ms(worst_wall), "ms");
-    kit::figure("CPU time the threads got in all", ms(total_cpu), "ms");
+    kit::figure("switch interval", INTERVAL, "ms");
+    kit::figure("longest wait for the lock, wall time", worst_wall, "ms");
+    kit::figure("CPU time the threads got in all", total_cpu, "ms");
     // A thread that starved waited through all the CPU time the others got: if they got so
     // little that even that is under the bar, this run cannot tell.
     if ms(worst_cpu) <= 10.0 * ms(INTERVAL)
@@ -245,8 +245,8 @@ fn cpu_bound_threads_gain_no_speedup() {
         base = if b.wall < base.wall { b } else { base };
         span = if t.wall < span.wall { t } else { span };
     }
-    kit::figure("wall time of the bytecodes on 1 thread", base.wall.as_secs_f64(), "s");
-    kit::figure("wall time of 4 CPU-bound threads", span.wall.as_secs_f64(), "s");
+    kit::figure("wall time of the bytecodes on 1 thread", base.wall, "s");
+    kit::figure("wall time of 4 CPU-bound threads", span.wall, "s");
     kit::at_most("CPU seconds per wall second under the lock", span.parallelism(), 1.3, "x");
     // The lock never lies idle: while threads wait for it, one of them is always computing.
     let slowdown = span.wall.as_secs_f64() / base.wall.as_secs_f64().max(1e-3);
@@ -259,7 +259,7 @@ fn cpu_bound_threads_gain_no_speedup() {
             ));
         }
     }
-    kit::at_most("wall time of 4 threads over 1 thread doing the same bytecodes", slowdown, 2.0, "x");
+    kit::at_most("wall time of 4 threads over 1 thread doing the same bytecodes", slowdown, 2, "x");
 }
 
 /// The median of some durations, in milliseconds.
@@ -317,13 +317,13 @@ fn a_release_wakes_a_waiter_at_once() {
         });
         latencies.push(latency);
     }
-    kit::figure("switch interval", SLOW.as_secs_f64() * 1000.0, "ms");
+    kit::figure("switch interval", SLOW, "ms");
     let worst = latencies.iter().max().copied().unwrap_or_default();
-    kit::figure("slowest hand-off", worst.as_secs_f64() * 1000.0, "ms");
+    kit::figure("slowest hand-off", worst, "ms");
     kit::at_most(
         "time from giving the lock back to a waiter holding it (median)",
         median_ms(latencies),
-        50.0,
+        50,
         "ms",
     );
 }
@@ -402,12 +402,7 @@ fn blocking_work_in_allow_threads_overlaps() {
             });
         }
     });
-    kit::at_least(
-        "threads inside allow_threads at once",
-        latch.most_inside() as f64,
-        THREADS as f64,
-        "threads",
-    );
+    kit::at_least("threads inside allow_threads at once", latch.most_inside(), THREADS, "threads");
     assert_eq!(interp.into_inner(), 1 + 2 * THREADS as u32, "the state after allow_threads");
 }
 
@@ -569,5 +564,5 @@ fn the_holder_keeps_the_lock_for_a_switch_interval() {
     let wall = start.elapsed();
     let (_, handovers) = interp.into_inner();
     let most = 1.5 * wall.as_secs_f64() / INTERVAL.as_secs_f64() + 10.0;
-    kit::at_most("handovers between 2 threads", handovers as f64, most.round(), "handovers");
+    kit::at_most("handovers between 2 threads", handovers, most.round(), "handovers");
 }

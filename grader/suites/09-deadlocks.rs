@@ -111,7 +111,7 @@ fn opposing_transfers_all_finish() {
         bank.transfer(from, to, 3).expect("the accounts hold plenty");
     });
     let (there, back): (u64, u64) = (rounds.iter().step_by(2).sum(), rounds.iter().skip(1).step_by(2).sum());
-    kit::figure("opposing transfers", (there + back) as f64, "transfers");
+    kit::figure("opposing transfers", there + back, "transfers");
     assert_eq!(
         (bank.balance(0), bank.balance(1)),
         (RICH - 3 * there + 3 * back, RICH + 3 * there - 3 * back),
@@ -224,8 +224,8 @@ fn total_is_conserved_while_transfers_run() {
     for (i, expected) in (0..ACCOUNTS).map(|i| (i, RICH as i64 + flows.iter().map(|f| f[i]).sum::<i64>())) {
         assert_eq!(bank.balance(i) as i64, expected, "account {i} lost or gained money");
     }
-    kit::figure("totals read while transfers ran", snapshots.load(SeqCst) as f64, "snapshots");
-    kit::figure("snapshots with a different total", wrong.load(SeqCst) as f64, "snapshots");
+    kit::figure("totals read while transfers ran", snapshots.load(SeqCst), "snapshots");
+    kit::figure("snapshots with a different total", wrong.load(SeqCst), "snapshots");
     if wrong.load(SeqCst) > 0 {
         panic!(
             "total() saw {} instead of {start_total} in {} of {} snapshots: money was out of every account mid-transfer",
@@ -288,8 +288,8 @@ fn scarce_money_is_never_overdrawn() {
     });
     let flows = flows.into_inner().unwrap_or_else(|p| p.into_inner());
     let balances: Vec<u64> = (0..ACCOUNTS).map(|i| bank.balance(i)).collect();
-    kit::figure("transfers made", moved.load(SeqCst) as f64, "transfers");
-    kit::figure("transfers refused", refused.load(SeqCst) as f64, "transfers");
+    kit::figure("transfers made", moved.load(SeqCst), "transfers");
+    kit::figure("transfers refused", refused.load(SeqCst), "transfers");
     let problem = first_problem.into_inner().unwrap_or_else(|p| p.into_inner());
     assert_eq!(
         overdrafts.load(SeqCst),
@@ -313,7 +313,7 @@ fn scarce_money_is_never_overdrawn() {
         0,
         "a refusal must name the amount and what the payer held: {problem:?}"
     );
-    kit::at_least("transfers made", moved.load(SeqCst) as f64, 1.0, "transfers");
+    kit::at_least("transfers made", moved.load(SeqCst), 1, "transfers");
 }
 
 fn edge_cases_missing_accounts_and_a_table_of_one() {
@@ -377,7 +377,7 @@ fn every_philosopher_eats() {
         assert_eq!(seen, vec![meals; n], "eat(i) calls per philosopher, {n} at the table");
         assert_eq!(eaten, vec![meals; n], "returned meal counts, {n} at the table");
     }
-    kit::figure("dinners served", dinners as f64, "dinners");
+    kit::figure("dinners served", dinners, "dinners");
 }
 
 fn neighbours_never_share_a_fork() {
@@ -397,7 +397,7 @@ fn neighbours_never_share_a_fork() {
         }
     });
     assert_eq!(eaten, vec![300; N]);
-    kit::at_most("meals where a fork was in two hands", clashes.load(SeqCst) as f64, 0.0, "meals");
+    kit::at_most("meals where a fork was in two hands", clashes.load(SeqCst), 0, "meals");
 }
 
 /// How long a philosopher with a safe reason to wait (see [`one_dinner`]) waits for the
@@ -414,8 +414,8 @@ fn philosophers_who_share_no_fork_eat_at_once() {
         dinners += 1;
         most = most.max(one_dinner());
     }
-    kit::figure("dinners until two across the table ate at once", dinners as f64, "dinners");
-    kit::at_least("philosophers who share no fork eating at once", most as f64, 2.0, "philosophers");
+    kit::figure("dinners until two across the table ate at once", dinners, "dinners");
+    kit::at_least("philosophers who share no fork eating at once", most, 2, "philosophers");
 }
 
 /// One dinner of four, 40 meals each; returns the most philosophers from the same side of the

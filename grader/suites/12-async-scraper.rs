@@ -3,11 +3,11 @@
 //! for and how often, and the most requests it ever held in flight at once. The scraper runs
 //! on a current-thread runtime, so a blocking call inside it stalls every other fetch.
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use async_scraper::*;
 use bookstore::Bookstore;
+use kit::block_on as run;
 use kit::test;
 
 fn main() {
@@ -63,12 +63,6 @@ fn main() {
         test!(a_failing_first_page_is_an_error)
             .hint("without page 1 there is no page count: scrape returns that error"),
     ]);
-}
-
-/// Runs `f` to completion on a fresh current-thread runtime.
-fn run<F: Future>(f: F) -> F::Output {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
-    rt.block_on(f)
 }
 
 fn store(books: usize, per_page: usize, latency_ms: u64) -> Bookstore {
@@ -150,14 +144,14 @@ fn peak_in_flight_never_exceeds_k() {
     let store = store(80, 8, 60);
     let report = scrape_ok(&store, &config(3));
     assert_eq!(report.books.len(), 80);
-    kit::at_most("requests in flight at once", store.peak_in_flight() as f64, 3.0, "requests");
+    kit::at_most("requests in flight at once", store.peak_in_flight(), 3, "requests");
 }
 
 fn peak_in_flight_reaches_k() {
     let store = store(80, 8, 100);
     let report = scrape_ok(&store, &config(4));
     assert_eq!(report.books.len(), 80);
-    kit::at_least("requests in flight at once", store.peak_in_flight() as f64, 4.0, "requests");
+    kit::at_least("requests in flight at once", store.peak_in_flight(), 4, "requests");
 }
 
 fn each_page_is_fetched_once() {
@@ -228,7 +222,7 @@ fn a_hanging_page_is_reported_and_does_not_stall_the_rest() {
     assert_eq!(failed_pages(&report), vec![3], "page 3 hangs; failed: {:?}", report.failed);
     assert!(matches!(report.failed[0].error, FetchError::Timeout), "got {:?}", report.failed[0].error);
     assert_eq!(report.books, expected(&store, &[3]), "every other page's books");
-    kit::at_most("scrape time with one page hanging (timeout 0.4 s)", took, 2.0, "s");
+    kit::at_most("scrape time with one page hanging (timeout 0.4 s)", took, 2, "s");
     assert!(store.wait_idle(Duration::from_secs(2)), "the timed-out request was never dropped");
 }
 
@@ -315,12 +309,12 @@ fn a_slow_page_does_not_hold_up_the_others() {
     }
     let (report, slots, took) = scrape_sampling(&store, &config(K), 13);
     assert_eq!(report.books, expected(&store, &[]), "the catalogue");
-    kit::figure("scrape time", took.as_secs_f64(), "s");
+    kit::figure("scrape time", took, "s");
     // Any schedule that starts a page whenever a slot frees: page 1, then at most the work
     // spread over K slots plus the longest page.
     let bound = 0.02 + (4.0 * 0.4 + 8.0 * 0.02) / K as f64 + 0.4;
     kit::figure("a sliding window needs at most", bound, "s");
-    kit::figure("time pages were waiting to be asked for", slots.open.as_secs_f64(), "s");
+    kit::figure("time pages were waiting to be asked for", slots.open, "s");
     kit::at_most(
         &format!("time with fewer than {K} requests in flight while pages were waiting"),
         slots.idle.as_secs_f64(),
@@ -373,12 +367,7 @@ fn a_concurrency_of_0_is_taken_as_1() {
     let (report, store) = report;
     let report = report.unwrap_or_else(|e| panic!("scrape failed: {e:?}"));
     assert_eq!(report.books, expected(&store, &[]), "the catalogue, fetched one page at a time");
-    kit::at_most(
-        "requests in flight at once with concurrency 0",
-        store.peak_in_flight() as f64,
-        1.0,
-        "requests",
-    );
+    kit::at_most("requests in flight at once with concurrency 0", store.peak_in_flight(), 1, "requests");
 }
 
 fn fetch_page_retries_only_a_503() {

@@ -56,7 +56,7 @@ fn model(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
         RUNS.fetch_add(1, Ordering::Relaxed);
         f()
     });
-    kit::figure("interleavings explored", RUNS.load(Ordering::Relaxed) as f64, "executions");
+    kit::figure("interleavings explored", RUNS.load(Ordering::Relaxed), "executions");
 }
 
 /// A model proves nothing if src/sync.rs was changed to hand out std's types under loom.

@@ -16,7 +16,7 @@ pub mod procs;
 pub mod reaper;
 mod scratch;
 
-pub use check::{at_least, at_most, figure, skip, unmeasured};
+pub use check::{Measure, at_least, at_most, between, exactly, figure, skip, unmeasured};
 pub use cpu::{CpuMeter, CpuSpan, cores, spin_for};
 pub use deadline::within;
 pub use gauge::{Gauge, GaugeGuard};
@@ -33,6 +33,13 @@ pub use scratch::Scratch;
 /// spinning at the same moment do not count as theirs.
 #[cfg(all(test, unix))]
 pub(crate) static CPU_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Runs `f` to completion on a fresh current-thread tokio runtime with timers and I/O.
+#[cfg(feature = "tokio")]
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+    rt.block_on(f)
+}
 
 /// Registers a test function under its own name: `test!(results_in_order)`.
 #[macro_export]

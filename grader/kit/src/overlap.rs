@@ -118,7 +118,8 @@ pub fn skip_too_busy(free: f64) -> ! {
 /// three windows. Runs `work` up to five times, counting windows across the runs: one thread can
 /// never show such a window, so repeating only helps correct code through a busy moment. Skips
 /// without [`crate::Needs::ThreadClocks`], on one core, and when a busy loop on two threads, run
-/// before and after, got less than 1.2 cores: then nobody's threads could show it. Returns what the last run returned.
+/// before and after, got less than 1.2 cores: then nobody's threads could show it. Returns what
+/// the last run returned.
 pub fn expect_threads_compute_at_once<T>(mut work: impl FnMut() -> T) -> T {
     const NEEDED: usize = 3;
     crate::require(crate::Needs::ThreadClocks);

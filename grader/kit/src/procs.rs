@@ -22,6 +22,41 @@ pub fn settle_threads(target: usize, limit: Duration) -> Option<usize> {
     }
 }
 
+/// This process's thread count before a test starts threads, or skips the test where threads
+/// cannot be counted ([`crate::Needs::Threads`]).
+pub fn baseline_threads() -> usize {
+    crate::require_some(crate::Needs::Threads, thread_count())
+}
+
+/// Threads beyond `baseline` still alive once joined threads have had up to `limit` to leave
+/// the task list.
+pub fn threads_left(baseline: usize, limit: Duration) -> usize {
+    settle_threads(baseline, limit).unwrap_or(baseline).saturating_sub(baseline)
+}
+
+/// Waits up to `limit` until every other thread of this process has been seen asleep twice in
+/// a row (idle workers back in their wait); returns whether they were. A test that must act on
+/// sleeping threads (wake them all) waits for this instead of guessing with a sleep, which a
+/// busy machine outlasts.
+pub fn others_asleep(limit: Duration) -> bool {
+    let (me, pid) = (current_thread(), std::process::id());
+    let until = Instant::now() + limit;
+    let mut in_a_row = 0;
+    while Instant::now() < until {
+        let asleep = procview::threads(pid).is_some_and(|tids| {
+            tids.into_iter()
+                .filter(|t| Some(*t) != me)
+                .all(|t| thread_state(t).is_none_or(|s| s == 'S' || s == 'D'))
+        });
+        in_a_row = if asleep { in_a_row + 1 } else { 0 };
+        if in_a_row == 2 {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
 /// The calling thread's kernel id, to hand to another thread that watches it.
 pub fn current_thread() -> Option<u32> {
     procview::own_tid()

@@ -1,5 +1,5 @@
 //! The processes below a test, for katas that start child processes (Linux; elsewhere the
-//! functions find nothing and [`become_subreaper`] returns false, so tests can skip).
+//! functions find nothing and [`become_subreaper`] returns false: see [`crate::Needs::ProcessTree`]).
 //!
 //! A test first calls [`become_subreaper`]: a process orphaned below it (a grandchild whose
 //! parent died) is then re-parented to the test instead of to init, so a walk of the process
@@ -20,6 +20,28 @@ pub fn become_subreaper() -> bool {
     {
         false
     }
+}
+
+/// Makes this process a subreaper, or skips the test: where the platform has no process tree
+/// to show ([`crate::Needs::ProcessTree`]), or with `reason` where this system refused.
+pub fn subreaper_or_skip(reason: &str) {
+    crate::require(crate::Needs::ProcessTree);
+    if !become_subreaper() {
+        crate::skip(reason);
+    }
+}
+
+/// Makes this process a subreaper where the platform shows a test its processes, for the checks
+/// of zombies and orphans, and returns true; false elsewhere, where a test leaves those checks
+/// out. Skips with `reason` where this system refused.
+pub fn subreaper_where_possible(reason: &str) -> bool {
+    if !crate::Needs::ProcessTree.here() {
+        return false;
+    }
+    if !become_subreaper() {
+        crate::skip(reason);
+    }
+    true
 }
 
 /// The process `pid`, if it exists (zombies included).
@@ -82,6 +104,18 @@ pub struct LeftBehind {
 impl LeftBehind {
     pub fn is_empty(&self) -> bool {
         self.running.is_empty() && self.zombies.is_empty()
+    }
+
+    /// Records the figure "processes left behind" and fails the test if any was: a zombie
+    /// with `zombies` before the list, else one still running with `running`.
+    pub fn fail_unless_empty(&self, zombies: &str, running: &str) {
+        crate::figure("processes left behind", self.running.len() + self.zombies.len(), "processes");
+        if !self.zombies.is_empty() {
+            panic!("{zombies}: {}", self.describe());
+        }
+        if !self.running.is_empty() {
+            panic!("{running}: {}", self.describe());
+        }
     }
 
     /// One line naming every leftover, for a failure message.

@@ -11,6 +11,7 @@ use anyhow::{Context, Result, bail};
 use crate::class::reuse::{Key, Reuse};
 use crate::course::Course;
 use crate::grade::{self, Request};
+use crate::model::protections::{Protection, Protections};
 use crate::model::{ExerciseReport, Report, Timings};
 use crate::report;
 use crate::stage::{self, Source};
@@ -73,6 +74,9 @@ pub fn run(
     if subs.is_empty() {
         bail!("no submission folders to grade");
     }
+    if template.require_sandbox {
+        grade::require_sandbox(course, template)?;
+    }
     std::fs::create_dir_all(out)?;
     // In name order, as the summary lists them, so an instructor can tell how far it got.
     let queue = Mutex::new(subs.iter().collect::<std::collections::VecDeque<_>>());
@@ -132,10 +136,13 @@ fn grade_reusing(course: &Course, req: &Request, reuse: &Reuse) -> Result<(Repor
             ignored.iter().map(|p| p.to_string_lossy().into_owned()).collect(),
             req.unmeasured,
             Timings::default(),
+            None,
         )
     } else {
         grade::grade(course, &Request { selector: Some(to_grade.join(",")), ..req.clone() }, &|_| {})?
     };
+    // What confined this submission's fresh tests; reused katas' tests carry their own.
+    let probed = (!to_grade.is_empty()).then(|| graded.protections.clone());
     let mut fresh = graded.exercises.into_iter();
     let mut exercises = Vec::new();
     let count = reused.iter().filter(|r| r.is_some()).count();
@@ -158,7 +165,7 @@ fn grade_reusing(course: &Course, req: &Request, reuse: &Reuse) -> Result<(Repor
         build: graded.build_ms,
         run: graded.run_ms,
     };
-    Ok((Report::new(exercises, graded.ignored_files, req.unmeasured, timings), count))
+    Ok((Report::new(exercises, graded.ignored_files, req.unmeasured, timings, probed), count))
 }
 
 fn grade_one(course: &Course, template: &Request, sub: &Path, slot: usize, out: &Path, reuse: &Reuse) -> Row {
@@ -188,10 +195,10 @@ fn write_summary(course: &Course, rows: &[Row], path: &Path) -> Result<()> {
     let mut w = csv::Writer::from_path(path)?;
     let mut header = vec!["submission".to_string()];
     header.extend(course.exercises.iter().map(|e| e.dir()));
-    header.extend(
-        ["total", "max_score", "failures", "unmeasured", "not_submitted", "seconds", "error"]
-            .map(String::from),
-    );
+    header.extend(["total", "max_score", "failures", "unmeasured", "not_submitted"].map(String::from));
+    // What confined this submission's tests: `yes`, or `no: why`, per protection.
+    header.extend(Protections::unknown().each().map(|(key, _, _)| key.to_string()));
+    header.extend(["seconds", "error"].map(String::from));
     w.write_record(&header)?;
     for row in rows {
         let mut record = vec![row.name.clone()];
@@ -213,15 +220,13 @@ fn write_summary(course: &Course, rows: &[Row], path: &Path) -> Result<()> {
                     missing.join(" "),
                 ]
             });
-        record.extend([
-            total,
-            max,
-            failures,
-            unmeasured,
-            not_submitted,
-            format!("{:.1}", row.seconds),
-            row.error.clone().unwrap_or_default(),
-        ]);
+        record.extend([total, max, failures, unmeasured, not_submitted]);
+        let said = |p: &Protection| if p.in_force { "yes".to_string() } else { format!("no: {}", p.detail) };
+        match &row.report {
+            Some(r) => record.extend(r.protections.each().map(|(_, _, p)| said(p))),
+            None => record.extend([""; 5].map(String::from)),
+        }
+        record.extend([format!("{:.1}", row.seconds), row.error.clone().unwrap_or_default()]);
         w.write_record(&record)?;
     }
     w.flush()?;

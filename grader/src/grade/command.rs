@@ -64,6 +64,7 @@ fn request(opts: &Options, course: &Course, selector: Option<String>, test: Opti
         repeat: opts.repeat,
         unmeasured: opts.unmeasured,
         slot: 0,
+        require_sandbox: opts.require_sandbox,
     }
 }
 

@@ -5,12 +5,13 @@ pub mod command;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use protocol::TestInfo;
 
 use crate::build::cache;
 use crate::build::{self, BuildOptions};
 use crate::course::{Course, Exercise, Flavor};
+use crate::model::protections::Protections;
 use crate::model::{ExerciseReport, Report, Status, TestReport, Timings, UnmeasuredPolicy};
 use crate::plan::{self, Listed, Listing};
 use crate::run::cores;
@@ -35,6 +36,8 @@ pub struct Request {
     pub unmeasured: UnmeasuredPolicy,
     /// Which staging area to use: runs in different slots may grade at the same time.
     pub slot: usize,
+    /// Refuse to grade unless every protection would be in force around the tests.
+    pub require_sandbox: bool,
 }
 
 /// The katas a request selects; an unknown kata or test name is an error, never an empty pass.
@@ -52,6 +55,8 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     std::fs::create_dir_all(&state_dir)?;
     let lock = std::fs::File::create(state_dir.join(".lock"))?;
     lock.lock()?; // one grading run at a time per target directory
+    let mut run_opts = run_options(course, req, state_dir.clone());
+    let probed = probe(&run_opts, req.require_sandbox)?;
     let staged = stage::stage(course, &source, &state_dir.join("stage"), req.slot)?;
     let stage_ms = start.elapsed().as_millis() as u64;
 
@@ -62,15 +67,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     let run_start = Instant::now();
     let (plan, listed) =
         plan::plan(course, req.test.as_deref(), &state_dir.join("listings"), &selected, &builds)?;
-    let run_opts = RunOptions {
-        jobs: req.jobs,
-        limits: req.limits.clone(),
-        default_deadline: course.default_deadline(),
-        state_dir,
-        repeat: req.repeat,
-        unmeasured: req.unmeasured,
-        hidden: secrets(course, req),
-    };
+    run_opts.hidden = secrets(course, req); // this run's staging area exists now
     on_event(Event::Running(plan.len()));
     let results = run::run(&plan, &run_opts, on_event);
     let exercises = assemble(listed, results, &staged);
@@ -81,7 +78,40 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         build: build_ms,
         run: run_start.elapsed().as_millis() as u64,
     };
-    Ok(Report::new(exercises, ignored, req.unmeasured, timings))
+    Ok(Report::new(exercises, ignored, req.unmeasured, timings, Some(probed)))
+}
+
+/// How this request's tests are run.
+fn run_options(course: &Course, req: &Request, state_dir: PathBuf) -> RunOptions {
+    RunOptions {
+        jobs: req.jobs,
+        limits: req.limits.clone(),
+        default_deadline: course.default_deadline(),
+        state_dir,
+        repeat: req.repeat,
+        unmeasured: req.unmeasured,
+        hidden: secrets(course, req),
+    }
+}
+
+/// What a test would be confined by here; with `required`, an error naming every protection
+/// that would be missing, and why.
+fn probe(opts: &RunOptions, required: bool) -> Result<Protections> {
+    let probed = run::probe(opts).context("probing the confinement a test would get")?;
+    let missing = probed.missing();
+    anyhow::ensure!(
+        !required || missing.is_empty(),
+        "--require-sandbox: refusing to grade, because a test here would run without {}",
+        missing.join("; without ")
+    );
+    Ok(probed)
+}
+
+/// `--require-sandbox` before a batch: refuses once, up front, rather than once per submission.
+pub fn require_sandbox(course: &Course, req: &Request) -> Result<()> {
+    let state_dir = state_dir(req);
+    std::fs::create_dir_all(&state_dir)?;
+    probe(&run_options(course, req, state_dir), true).map(drop)
 }
 
 /// Where this run stages and keeps results: slot 0 is the usual place; batch mode grades
@@ -172,6 +202,7 @@ fn not_run(info: &TestInfo, status: Status, message: String) -> TestReport {
         leaked: vec![],
         stdout: String::new(),
         stderr: String::new(),
+        protections: None,
     }
 }
 

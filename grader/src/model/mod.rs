@@ -3,14 +3,16 @@
 //! [`SCHEMA_VERSION`] on any change that is not a pure addition.
 
 pub mod paths;
+pub mod protections;
 pub mod stall;
 
 use protocol::Figure;
 use serde::{Deserialize, Serialize};
 
+use protections::Protections;
 use stall::Stall;
 
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -55,6 +57,9 @@ pub struct TestReport {
     pub leaked: Vec<String>,
     pub stdout: String,
     pub stderr: String,
+    /// What confined this test; the report states it once, for the run.
+    #[serde(skip)]
+    pub protections: Option<Protections>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -96,6 +101,8 @@ pub struct Report {
     pub build_ms: u64,
     /// Listing the suites and running the tests.
     pub run_ms: u64,
+    /// What confined the tests: a protection is in force only if it was around every test.
+    pub protections: Protections,
 }
 
 /// What an unmeasured test is worth: the instructor's choice (`--unmeasured`).
@@ -172,10 +179,14 @@ impl Report {
         ignored_files: Vec<String>,
         unmeasured_policy: UnmeasuredPolicy,
         t: Timings,
+        probed: Option<Protections>,
     ) -> Report {
         let next = exercises.iter().find(|e| !e.passed()).map(|e| e.dir.clone());
         let unmeasured =
             exercises.iter().flat_map(|e| &e.tests).filter(|t| t.status == Status::Unmeasured).count();
+        let each = exercises.iter().flat_map(|e| &e.tests).filter_map(|t| t.protections.as_ref());
+        let protections =
+            Protections::weakest(probed.iter().chain(each)).unwrap_or_else(Protections::unknown);
         Report {
             unmeasured: unmeasured as u32,
             unmeasured_policy,
@@ -189,6 +200,7 @@ impl Report {
             stage_ms: t.stage,
             build_ms: t.build,
             run_ms: t.run,
+            protections,
         }
     }
 

@@ -51,29 +51,36 @@ pub struct Stall {
 impl Stall {
     /// One sentence a student understands, then where the threads of the kata's code were.
     pub fn summary(&self) -> String {
-        // Threads at the same place are named once, with a count.
-        let mut places: Vec<(String, usize)> = Vec::new();
+        // Threads at the same place are named together, each name once with a count.
+        let main = self.threads.first().map(|m| m.name.as_str()).filter(|_| self.threads.len() > 1);
+        let mut places: Vec<(String, Vec<(&str, usize)>)> = Vec::new();
         for t in &self.threads {
             let Some(at) = t.at.as_deref() else { continue };
-            let name = if Some(&t.name) == self.threads.first().map(|m| &m.name) && self.threads.len() > 1 {
-                "unnamed"
-            } else {
-                &t.name
-            };
+            let name = if Some(t.name.as_str()) == main { "unnamed" } else { t.name.as_str() };
             let place = match &t.waits_in {
                 Some(call) => format!("in {call} at {at}"),
                 None => format!("running at {at}"),
             };
-            match places.iter_mut().find(|(p, _)| p.ends_with(&place) && p.starts_with(name)) {
+            let names = match places.iter_mut().find(|(p, _)| *p == place) {
+                Some((_, names)) => names,
+                None => {
+                    places.push((place, Vec::new()));
+                    &mut places.last_mut().expect("just pushed").1
+                }
+            };
+            match names.iter_mut().find(|(n, _)| *n == name) {
                 Some((_, c)) => *c += 1,
-                None => places.push((format!("{name} {place}"), 1)),
+                None => names.push((name, 1)),
             }
         }
         let places: Vec<String> = places
             .into_iter()
-            .map(|(p, c)| match p.split_once(' ') {
-                Some((name, rest)) if c > 1 => format!("{name} ×{c} {rest}"),
-                _ => p,
+            .map(|(place, names)| {
+                let names: Vec<String> = names
+                    .into_iter()
+                    .map(|(n, c)| if c == 1 { n.to_string() } else { format!("{n} ×{c}") })
+                    .collect();
+                format!("{} {place}", names.join(", "))
             })
             .collect();
         match places.is_empty() {

@@ -52,13 +52,14 @@ pub fn render(report: &Report, visibility: Visibility) -> String {
         ),
     };
     let summary = format!(
-        "{unmeasured}Score {}/{}. {}",
+        "{unmeasured}Score {}/{}. {}\nSandbox {}.",
         report.score,
         report.max_score,
         report
             .next
             .as_deref()
-            .map_or("Every kata passes.".to_string(), |n| format!("First kata to finish: {n}."))
+            .map_or("Every kata passes.".to_string(), |n| format!("First kata to finish: {n}.")),
+        report.protections.line()
     );
     let results = json!({
         "score": report.score,
@@ -68,6 +69,7 @@ pub fn render(report: &Report, visibility: Visibility) -> String {
         "visibility": "visible",
         "stdout_visibility": "hidden",
         "tests": tests,
+        "extra_data": { "protections": report.protections },
     });
     serde_json::to_string_pretty(&results).expect("results serialise")
 }

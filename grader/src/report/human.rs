@@ -203,6 +203,7 @@ fn summary(out: &mut String, report: &Report) {
             report.ignored_files.join(", ")
         );
     }
+    let _ = writeln!(out, "{}", style(format!("Sandbox {}", report.protections.line())).dim());
     let skipped =
         report.exercises.iter().flat_map(|e| &e.tests).filter(|t| t.status == Status::Skipped).count();
     let _ = write!(out, "{} {}/{}", style("Score").bold(), report.score, report.max_score);

@@ -3,6 +3,7 @@
 
 use quick_junit::{NonSuccessKind, Property, Report as Junit, TestCase, TestCaseStatus, TestSuite};
 
+use crate::model::protections::Protections;
 use crate::model::{Report, Status};
 
 pub fn render(report: &Report) -> String {
@@ -13,6 +14,10 @@ pub fn render(report: &Report) -> String {
         suite.add_property(("score", ex.score.to_string().as_str()));
         suite.add_property(("max_score", ex.max_score.to_string().as_str()));
         suite.add_property(("unmeasured_policy", report.unmeasured_policy.label()));
+        // The run's protections, the same in every suite: `in force: how` or `not in force: why`.
+        for (key, _, p) in report.protections.each() {
+            suite.add_property((format!("protection.{key}").as_str(), Protections::stated(p).as_str()));
+        }
         if let Some(diag) = &ex.diagnostics {
             suite.set_system_err(diag.clone());
         }

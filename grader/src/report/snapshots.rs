@@ -5,6 +5,7 @@
 use protocol::Figure;
 
 use super::{classroom, gradescope, human, json, junit, markdown};
+use crate::model::protections::{Protection, Protections};
 use crate::model::stall::{Stall, StallKind, ThreadState};
 use crate::model::{ExerciseReport, Report, Status, TestReport, Timings, UnmeasuredPolicy};
 
@@ -26,6 +27,7 @@ fn test(name: &str, status: Status, points: u32, max_points: u32) -> TestReport 
         leaked: vec![],
         stdout: String::new(),
         stderr: String::new(),
+        protections: None,
     }
 }
 
@@ -107,7 +109,29 @@ fn sample() -> Report {
     missing.missing_src = true;
     missing.tests[0].message = Some("not submitted: the submission has no src/ for this kata".into());
     let timings = Timings { total: 1500, stage: 10, build: 900, run: 590 };
-    Report::new(vec![first, broken, missing], vec!["notes.txt".into()], UnmeasuredPolicy::Award, timings)
+    // Some in force, some not, as on a machine without cgroups for the grading user.
+    let protections = Protections {
+        read_only_disk: Protection::on("Landlock ABI 7"),
+        hidden_unreadable: Protection::on(
+            "Landlock ABI 7: the test sees only its own and the system's folders",
+        ),
+        memory_access_blocked: Protection::on(
+            "seccomp denies process_vm_readv, process_vm_writev and ptrace; Landlock denies /proc",
+        ),
+        network_isolated: Protection::on(
+            "a network namespace with only loopback, in a user namespace (no root needed)",
+        ),
+        pids_cgroup: Protection::off(
+            "cannot create a pids cgroup in /sys/fs/cgroup: Permission denied (os error 13)",
+        ),
+    };
+    Report::new(
+        vec![first, broken, missing],
+        vec!["notes.txt".into()],
+        UnmeasuredPolicy::Award,
+        timings,
+        Some(protections),
+    )
 }
 
 #[test]

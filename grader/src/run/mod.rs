@@ -13,14 +13,16 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
+use crate::model::protections::Protections;
 use crate::model::{Status, TestReport, UnmeasuredPolicy};
 use crate::plan::Planned;
 use crate::run::schedule::Durations;
 use crate::run::verdict::judge;
+use crate::supervisor::proc_service::ProcService;
 use crate::supervisor::process_group;
-use crate::supervisor::{Job, Limits, Outcome};
+use crate::supervisor::{Exit, Job, Limits, Outcome};
 use event::Event;
 
 pub struct RunOptions {
@@ -155,21 +157,42 @@ fn run_test(p: &Planned, opts: &RunOptions) -> TestReport {
 
 /// Hands one test to a supervisor process and reads back its outcome.
 fn supervise(p: &Planned, opts: &RunOptions, deadline_ms: u64) -> Result<Outcome> {
-    let scratch = opts.state_dir.join("scratch").join(&p.exercise).join(&p.info.name);
+    let args = |result: &Path| {
+        vec!["--run".into(), p.info.name.clone(), "--result".into(), result.to_string_lossy().into()]
+    };
+    supervise_program(&p.suite, args, &Path::new(&p.exercise).join(&p.info.name), opts, deadline_ms)
+}
+
+/// What a test would be confined by: a supervisor starts this grader (`--version`) as it starts
+/// a test, and says what it could put in force. Run before grading, so a run can refuse early.
+pub fn probe(opts: &RunOptions) -> Result<Protections> {
+    let me = std::env::current_exe().context("finding the grader's own executable")?;
+    let outcome = supervise_program(&me, |_| vec!["--version".into()], Path::new("probe"), opts, 30_000)?;
+    match (outcome.protections, outcome.exit) {
+        (Some(p), Exit::Code { code: 0 }) => Ok(p),
+        (_, exit) => bail!("a confined process could not run ({exit:?}): {}", outcome.stderr.text.trim()),
+    }
+}
+
+/// Runs `program` under a supervisor with its own scratch and verdict folders (`folder` under
+/// each); `args` gets the verdict file's path.
+fn supervise_program(
+    program: &Path,
+    args: impl FnOnce(&Path) -> Vec<String>,
+    folder: &Path,
+    opts: &RunOptions,
+    deadline_ms: u64,
+) -> Result<Outcome> {
+    let scratch = opts.state_dir.join("scratch").join(folder);
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)?;
     // A folder per test: the only one besides its scratch folder that the test may write to.
-    let verdicts = opts.state_dir.join("verdicts").join(&p.exercise).join(&p.info.name);
+    let verdicts = opts.state_dir.join("verdicts").join(folder);
     std::fs::create_dir_all(&verdicts)?;
     let result_path = verdicts.join("verdict.json");
     let job = Job {
-        program: p.suite.clone(),
-        args: vec![
-            "--run".into(),
-            p.info.name.clone(),
-            "--result".into(),
-            result_path.to_string_lossy().into(),
-        ],
+        program: program.to_path_buf(),
+        args: args(&result_path),
         cwd: scratch.clone(),
         result_path,
         nonce: nonce(),
@@ -198,6 +221,9 @@ fn supervise(p: &Planned, opts: &RunOptions, deadline_ms: u64) -> Result<Outcome
     process_group::wait_or_kill(&mut child, limit)?;
     let (text, errors) = reader.join().expect("supervisor reader");
     let _ = std::fs::remove_dir_all(&scratch);
+    if let Ok(verdicts) = std::fs::canonicalize(&verdicts) {
+        let _ = std::fs::remove_dir_all(ProcService::dir(&verdicts)); // left by a read-only supervisor
+    }
     serde_json::from_str(&text).with_context(|| format!("the supervisor failed: {}", errors.trim()))
 }
 

@@ -9,7 +9,9 @@ use crate::supervisor::{Exit, Limits, Outcome};
 /// Judges one test run. Only a harness verdict carrying the nonce can pass.
 pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u64) -> TestReport {
     let (status, mut message, not_implemented, figures) = match (&outcome.body, &outcome.exit) {
-        (Some(body), exit) if !matches!(exit, Exit::OutputFlood { .. }) => {
+        // A verdict written after the deadline (the body returned while the supervisor was
+        // inspecting it) or during a flood does not count: the exit says why the test ended.
+        (Some(body), exit) if !matches!(exit, Exit::OutputFlood { .. } | Exit::Deadline { .. }) => {
             // Leaving processes behind fails any test that did not fail already: a busy
             // process left running must not turn a timing test unmeasured either.
             let leaked = !outcome.leaked.is_empty() && body.status != BodyStatus::Fail;
@@ -66,6 +68,7 @@ pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u6
         leaked: outcome.leaked,
         stdout: outcome.stdout.text,
         stderr: outcome.stderr.text,
+        protections: outcome.protections,
     }
 }
 
@@ -112,6 +115,14 @@ fn explain_exit(exit: &Exit, outcome: &Outcome, limits: &Limits, deadline_ms: u6
         Exit::Signal { name, .. } if stderr.contains("has overflowed its stack") => {
             (Status::Crash, format!("stack overflow: a function calls itself without end ({name})"))
         }
+        // Without /proc, std cannot find the main thread's guard page to say so itself; and safe
+        // Rust (every kata forbids unsafe code) reaches SIGSEGV almost only by overflowing its stack.
+        Exit::Signal { name, .. } if name == "SIGSEGV" => (
+            Status::Crash,
+            format!(
+                "stack overflow, most likely: a function calls itself without end ({name}, which safe Rust reaches almost only that way)"
+            ),
+        ),
         Exit::Signal { name, .. } if name == "SIGXFSZ" => {
             (Status::Crash, format!("wrote a file larger than the {} MiB allowed", limits.file_bytes >> 20))
         }
@@ -191,5 +202,21 @@ mod tests {
         assert_eq!(own_load.status, Status::Timeout, "its own load is its own: {:?}", own_load.message);
         let signal = Exit::Signal { signal: 9, name: "SIGKILL".into() };
         assert_eq!(judged(outcome(signal, None, 5, vec![])).status, Status::Crash);
+        let stuck = Exit::Deadline { stall: Stall { kind: StallKind::Deadlock, threads: vec![] } };
+        let late = judged(outcome(stuck, Some(BodyStatus::Pass), 5, vec![]));
+        assert_eq!(
+            late.status,
+            Status::Timeout,
+            "a body that returned after its deadline: {:?}",
+            late.message
+        );
+    }
+
+    #[test]
+    fn a_segfault_without_std_s_own_word_is_called_a_stack_overflow() {
+        let segv = Exit::Signal { signal: 11, name: "SIGSEGV".into() };
+        let judged = judge(&info(), outcome(segv, None, 5, vec![]), &Limits::default(), 10_000);
+        assert_eq!(judged.status, Status::Crash);
+        assert!(judged.message.unwrap().starts_with("stack overflow, most likely"));
     }
 }

@@ -15,26 +15,28 @@ pub struct PidsCgroup {
 impl PidsCgroup {
     /// Creates a cgroup limited to `max_tasks` tasks (threads count too) and enters it.
     #[cfg(target_os = "linux")]
-    pub fn enter(max_tasks: usize) -> Option<PidsCgroup> {
+    pub fn enter(max_tasks: usize) -> Result<PidsCgroup, String> {
         let name = format!("grader-test-{}", std::process::id());
         let v2 = PathBuf::from("/sys/fs/cgroup");
         let v2_ok =
             std::fs::read_to_string(v2.join("cgroup.subtree_control")).is_ok_and(|c| c.contains("pids"));
         let root = if v2_ok { v2 } else { PathBuf::from("/sys/fs/cgroup/pids") };
         let dir = root.join(name);
-        std::fs::create_dir(&dir).ok()?;
+        std::fs::create_dir(&dir)
+            .map_err(|e| format!("cannot create a pids cgroup in {}: {e}", root.display()))?;
         let entered = std::fs::write(dir.join("pids.max"), max_tasks.to_string())
             .and_then(|_| std::fs::write(dir.join("cgroup.procs"), std::process::id().to_string()));
-        if entered.is_err() {
+        if let Err(e) = entered {
+            // Empty and never entered, so it can go; if even that fails the error above says why.
             let _ = std::fs::remove_dir(&dir);
-            return None;
+            return Err(format!("cannot enter a pids cgroup: {e}"));
         }
-        Some(PidsCgroup { dir, parent: root })
+        Ok(PidsCgroup { dir, parent: root })
     }
 
     #[cfg(not(target_os = "linux"))]
-    pub fn enter(_max_tasks: usize) -> Option<PidsCgroup> {
-        None
+    pub fn enter(_max_tasks: usize) -> Result<PidsCgroup, String> {
+        Err("pids cgroups need Linux".into())
     }
 
     /// How many forks or thread spawns the kernel refused for the limit.

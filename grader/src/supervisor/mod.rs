@@ -1,10 +1,12 @@
 //! The supervisor: a small process (`grader __supervise`) that runs one hidden test.
 //!
 //! It becomes a child subreaper, limits itself so the test inherits the limits, sees the disk
-//! read-only but for the test's own folders (see `sandbox`), starts the test in its own process
+//! read-only but for the test's own folders (`mounts`, as root), starts the test from a thread
+//! that confines itself first (`launcher`: its own network, Landlock, seccomp) in its own process
 //! group with the nonce on stdin, captures capped output, inspects the test at its deadline,
-//! then kills and reaps everything the test left behind. The grader reads its
-//! [`Outcome`] as JSON from stdout: a hostile test can hurt only this process.
+//! then kills and reaps everything the test left behind. The grader reads its [`Outcome`],
+//! with the [`Protections`] that were in force, as JSON from stdout: a hostile test can hurt
+//! only this process.
 
 pub mod capture;
 pub mod cgroup;
@@ -17,6 +19,14 @@ pub mod process_tree;
 #[cfg(target_os = "linux")]
 pub mod stacks;
 
+mod applied;
+mod capabilities;
+mod disk_rules;
+mod launcher;
+mod loopback;
+mod syscall_filter;
+mod user_namespace;
+
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -28,9 +38,12 @@ use anyhow::{Context, Result};
 use protocol::BodyResult;
 use serde::{Deserialize, Serialize};
 
+use crate::model::protections::Protections;
 use crate::model::stall::Stall;
+use applied::Applied;
 use capture::{Captured, read_capped};
 use cgroup::PidsCgroup;
+use disk_rules::DiskPlan;
 use inspect::{inspect, locate};
 pub use limits::Limits;
 
@@ -90,21 +103,26 @@ pub struct Outcome {
     /// CPU time the test and every process it started used, in milliseconds.
     #[serde(default)]
     pub cpu_ms: u64,
+    /// What confined the test, as applied; `None` when no supervisor ran it.
+    #[serde(default)]
+    pub protections: Option<Protections>,
 }
 
 /// Entry point of `grader __supervise`: reads a [`Job`] from stdin, prints an [`Outcome`].
 pub fn main() -> Result<()> {
+    // First, while this process has one thread.
+    let user_namespace = user_namespace::enter_unless_privileged();
     let mut input = String::new();
     std::io::stdin().read_to_string(&mut input)?;
     let job: Job = serde_json::from_str(&input).context("reading the job")?;
-    let outcome = supervise(&job)?;
+    let outcome = supervise(&job, user_namespace)?;
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, &outcome)?;
     out.flush()?;
     Ok(())
 }
 
-fn supervise(job: &Job) -> Result<Outcome> {
+fn supervise(job: &Job, user_namespace: Result<bool, String>) -> Result<Outcome> {
     process_tree::become_subreaper();
     limit_self(&job.limits);
     let cgroup = PidsCgroup::enter(job.limits.tasks);
@@ -115,7 +133,7 @@ fn supervise(job: &Job) -> Result<Outcome> {
     std::fs::create_dir_all(&tmp)?;
     let verdicts = std::fs::canonicalize(job.result_path.parent().context("a verdict folder")?)?;
     let procs = proc_service::ProcService::start(&verdicts)?; // while the disk is writable
-    let _ = mounts::confine(&[&scratch, &verdicts], &job.hidden); // where it cannot, as the grading user
+    let mounts = mounts::confine(&[&scratch, &verdicts], &job.hidden); // root only; Landlock does the rest
     let mut cmd = Command::new(&job.program);
     cmd.args(&job.args)
         .current_dir(&scratch)
@@ -126,8 +144,24 @@ fn supervise(job: &Job) -> Result<Outcome> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     process_group::isolate(&mut cmd);
+    let program =
+        std::fs::canonicalize(&job.program).with_context(|| format!("finding {}", job.program.display()))?;
+    let plan = DiskPlan { program: &program, scratch: &scratch, verdicts: &verdicts };
     let start = Instant::now();
-    let mut child = cmd.spawn().with_context(|| format!("starting {}", job.program.display()))?;
+    let launched = launcher::spawn_confined(&mut cmd, &plan);
+    let readable = plan.readable();
+    let protections = applied::protections(&Applied {
+        mounts: Some(mounts),
+        landlock: Some(launched.landlock),
+        seccomp: Some(launched.seccomp),
+        network: Some(launched.network),
+        capabilities: Some(launched.capabilities),
+        cgroup: Some(cgroup.as_ref().map(|_| job.limits.tasks).map_err(Clone::clone)),
+        proc_readable: disk_rules::PROC_READABLE,
+        hidden_exposed: job.hidden.iter().find(|h| readable.iter().any(|r| h.starts_with(r))).cloned(),
+        user_namespace: Some(user_namespace),
+    });
+    let mut child = launched.child.with_context(|| format!("starting {}", job.program.display()))?;
     {
         let mut stdin = child.stdin.take().expect("piped");
         let _ = stdin.write_all(job.nonce.as_bytes());
@@ -180,7 +214,7 @@ fn supervise(job: &Job) -> Result<Outcome> {
     let duration_ms = start.elapsed().as_millis() as u64;
     let leaked = process_tree::sweep(std::process::id(), pid);
     let refused_tasks = cgroup.as_ref().map_or(0, PidsCgroup::refusals);
-    if let Some(c) = cgroup {
+    if let Ok(c) = cgroup {
         c.leave();
     }
     let stdout = out.join().expect("stdout reader");
@@ -189,7 +223,18 @@ fn supervise(job: &Job) -> Result<Outcome> {
     let exit = if flooded.load(Ordering::SeqCst) { Exit::OutputFlood { bytes: stop } } else { exit };
     let (body, body_missing) = read_body(job);
     let cpu_ms = tree_cpu_ms();
-    Ok(Outcome { exit, body, body_missing, stdout, stderr, leaked, refused_tasks, duration_ms, cpu_ms })
+    Ok(Outcome {
+        exit,
+        body,
+        body_missing,
+        stdout,
+        stderr,
+        leaked,
+        refused_tasks,
+        duration_ms,
+        cpu_ms,
+        protections: Some(protections),
+    })
 }
 
 /// The harness's verdict, accepted only if it carries this run's nonce.
@@ -255,6 +300,7 @@ impl Outcome {
             refused_tasks: 0,
             duration_ms: 0,
             cpu_ms: 0,
+            protections: None,
         }
     }
 }

@@ -23,8 +23,7 @@ impl ProcService {
         // Under the temporary folder, as a socket's path must fit in 108 bytes; named after the
         // test's verdict folder, so the next run of the test reuses it where a read-only disk
         // kept this run from removing it.
-        let uid = nix::unistd::getuid();
-        let dir = std::env::temp_dir().join(format!("katas-proc-{uid}-{:016x}", fnv1a(verdicts)));
+        let dir = Self::dir(verdicts);
         let socket = dir.join("socket");
         if socket.as_os_str().len() >= 100 {
             bail!("the /proc socket's path {} is too long for a Unix socket", socket.display());
@@ -43,6 +42,20 @@ impl ProcService {
     #[cfg(not(unix))]
     pub fn start(_verdicts: &Path) -> Result<ProcService> {
         bail!("the /proc server needs Unix sockets")
+    }
+
+    /// The private folder of the socket for the test whose verdict goes to `verdicts` (a
+    /// canonical path): the grader removes it after the supervisor, which cannot where its
+    /// disk is read-only.
+    #[cfg(unix)]
+    pub fn dir(verdicts: &Path) -> PathBuf {
+        let uid = nix::unistd::getuid();
+        std::env::temp_dir().join(format!("katas-proc-{uid}-{:016x}", fnv1a(verdicts)))
+    }
+
+    #[cfg(not(unix))]
+    pub fn dir(verdicts: &Path) -> PathBuf {
+        verdicts.join("proc")
     }
 
     /// The value of `KATAS_PROC_SOCKET` for the test.
