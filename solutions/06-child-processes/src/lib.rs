@@ -158,23 +158,23 @@ mod os {
     use nix::sys::signal::{Signal, killpg};
 
     /// The child will lead a new process group, whose id is its pid.
-    pub fn lead_a_group(cmd: &mut Command) {
+    pub(super) fn lead_a_group(cmd: &mut Command) {
         std::os::unix::process::CommandExt::process_group(cmd, 0);
     }
 
     /// SIGTERM to the group; true, since Unix has a polite request.
-    pub fn ask_group_to_stop(child: &mut Child) -> bool {
+    pub(super) fn ask_group_to_stop(child: &mut Child) -> bool {
         signal_group(child, Signal::SIGTERM);
         true
     }
 
     /// SIGKILL to the group.
-    pub fn kill_group(child: &mut Child) {
+    pub(super) fn kill_group(child: &mut Child) {
         signal_group(child, Signal::SIGKILL);
     }
 
     /// The signal that ended the child, if one did.
-    pub fn signal_of(status: ExitStatus) -> Option<i32> {
+    pub(super) fn signal_of(status: ExitStatus) -> Option<i32> {
         std::os::unix::process::ExitStatusExt::signal(&status)
     }
 
@@ -190,19 +190,19 @@ mod os {
 mod os {
     use std::process::{Child, Command, ExitStatus};
 
-    pub fn lead_a_group(_cmd: &mut Command) {}
+    pub(super) fn lead_a_group(_cmd: &mut Command) {}
 
     /// False: there is no SIGTERM to send, so the caller goes straight to the kill.
-    pub fn ask_group_to_stop(_child: &mut Child) -> bool {
+    pub(super) fn ask_group_to_stop(_child: &mut Child) -> bool {
         false
     }
 
     /// Ends the child; an error means it has ended already.
-    pub fn kill_group(child: &mut Child) {
+    pub(super) fn kill_group(child: &mut Child) {
         let _ = child.kill();
     }
 
-    pub fn signal_of(_status: ExitStatus) -> Option<i32> {
+    pub(super) fn signal_of(_status: ExitStatus) -> Option<i32> {
         None
     }
 }
