@@ -57,3 +57,27 @@ fn ci_type_checks_macos_and_windows_with_the_same_install_script() {
         "install-deps --cross installs Debian's Rust"
     );
 }
+
+#[test]
+fn the_workspace_cross_check_type_checks_is_the_one_the_grader_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let staged = dir.path().join("staged");
+    let out = katas::grader()
+        .args(["__stage", staged.to_str().unwrap(), "--submission", "solutions"])
+        .output()
+        .expect("run grader __stage");
+    assert!(out.status.success(), "grader __stage failed: {}", String::from_utf8_lossy(&out.stderr));
+    let manifest = std::fs::read_to_string(staged.join("Cargo.toml")).unwrap();
+    let katas = katas::kata_dirs(&root());
+    for kata in &katas {
+        assert!(manifest.contains(&format!("\"katas-0/{kata}\"")), "{kata} is not a member:\n{manifest}");
+        let suite = std::fs::read(root().join("grader/suites").join(format!("{kata}.rs"))).unwrap();
+        assert_eq!(std::fs::read(staged.join("katas-0").join(kata).join("tests/hidden.rs")).unwrap(), suite);
+        let lib = std::fs::read(root().join("solutions").join(kata).join("src/lib.rs")).unwrap();
+        assert_eq!(
+            std::fs::read(staged.join("katas-0").join(kata).join("src/lib.rs")).unwrap(),
+            lib,
+            "{kata}"
+        );
+    }
+}
