@@ -1,14 +1,16 @@
 //! Hidden tests of kata 03: channels. Counts prove every message is handled once, sequence
-//! numbers prove order, a gated worker proves the queue's bound, thread counts prove every
-//! thread is joined, and CPU time proves that waiting threads sleep.
+//! numbers prove order, a gated worker proves the queue's bound and the number of workers,
+//! thread counts and planted panics prove every thread is joined, and CPU time proves that
+//! waiting threads sleep.
 
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::SeqCst};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use channels::*;
-use kit::{Rendezvous, test};
+use kit::{Gauge, Rendezvous, test};
 
 const STEP: Duration = Duration::from_secs(5);
 /// CPU seconds per wall second allowed while threads wait: sleeping threads use about 0.005, a
@@ -38,6 +40,9 @@ fn main() {
             .hint("workers finish out of order: send (producer, index, result) and let the collector put each result in its place"),
         test!(pipeline_workers_run_at_once)
             .hint("start every worker before waiting for any; a worker must not hold the queue's lock while it works"),
+        test!(no_more_workers_than_asked)
+            .deadline(Duration::from_secs(20))
+            .hint("spawn workers.max(1) worker threads and no more (`0..n` makes n, `0..=n` makes n + 1); only they call work, not the calling thread or the collector"),
         test!(pipeline_producers_run_at_once)
             .hint("spawn one thread per producer, each iterating its own items, before waiting for any of them"),
         test!(queue_never_exceeds_its_bound)
@@ -52,6 +57,12 @@ fn main() {
         test!(shutdown_joins_every_thread)
             .points(2)
             .hint("keep every JoinHandle (producers, workers, collector) and join them all before returning"),
+        test!(a_producer_panic_reaches_the_caller).hint(
+            "keep every producer's JoinHandle and join it with .expect(..): a producer that panicked must not pass for one that ran out of items",
+        ),
+        test!(a_work_panic_reaches_the_caller).hint(
+            "keep every worker's JoinHandle and join it with .expect(..): the collector ends without a word when a worker dies, one result short",
+        ),
         test!(waiting_workers_use_no_cpu)
             .points(2)
             .hint("recv() sleeps until an item arrives; a loop around try_recv() spins and burns a core"),
@@ -332,6 +343,111 @@ fn shutdown_does_not_hang() {
         printed.join().expect("the printer panicked")
     });
     assert_eq!(String::from_utf8_lossy(&out), "the count is 2\n");
+}
+
+/// Holds every worker inside `work` while items wait in the queue: a worker thread more than
+/// asked for would take one of them and enter too. Fewer workers would pass here (other tests
+/// prove they work at once).
+fn no_more_workers_than_asked() {
+    for (workers, allowed) in [(3usize, 3usize), (0, 1)] {
+        let gauge = Arc::new(Gauge::new());
+        let gate = Arc::new(Gate::default());
+        let producers: Vec<Vec<u32>> = (0..2).map(|p| (p * 100..p * 100 + 20).collect()).collect();
+        let want = producers.clone();
+        let (inside, g) = (Arc::clone(&gauge), Arc::clone(&gate));
+        let run = std::thread::spawn(move || {
+            pipeline(producers, workers, 2, move |x| {
+                let _in = inside.enter();
+                g.wait();
+                x
+            })
+        });
+        // Items wait in the queue while the workers are held, so every worker thread there is
+        // comes in: wait until `allowed` are inside and no other has come for 1 s.
+        let until = Instant::now() + Duration::from_secs(4);
+        let mut last = (usize::MAX, Instant::now());
+        while Instant::now() < until && !run.is_finished() && gauge.now() <= allowed {
+            let now = gauge.now();
+            if now != last.0 {
+                last = (now, Instant::now());
+            } else if now >= allowed && last.1.elapsed() >= Duration::from_secs(1) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        gate.open();
+        let out = kit::within(
+            STEP,
+            &format!("the pipeline with {workers} workers, after the gate opened"),
+            move || match run.join() {
+                Ok(out) => out,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+        );
+        let asked = if workers == 0 {
+            "0 workers (which counts as 1)".to_string()
+        } else {
+            format!("{workers} workers")
+        };
+        kit::at_most(
+            &format!("threads inside `work` at once, with {asked} asked for"),
+            gauge.peak() as f64,
+            allowed as f64,
+            "threads",
+        );
+        assert_eq!(out, want, "every item, in order");
+    }
+}
+
+/// Runs `pipeline` expecting it to panic: a planted panic in one of its threads must come out.
+/// That is the one trace of a producer or worker left unjoined that a test may fairly look for:
+/// the queue and the results channel close only after its last act (dropping its sender), and
+/// the thread-local destructors that run after it are not waited for by `thread::scope`'s
+/// implicit join, which is a correct way to join.
+fn expect_panic_out(what: &str, run: impl FnOnce() -> Vec<Vec<u32>> + Send + 'static, lost: &str) {
+    let outcome = kit::within(STEP, what, move || catch_unwind(AssertUnwindSafe(run)));
+    if let Ok(out) = outcome {
+        let lengths: Vec<usize> = out.iter().map(Vec::len).collect();
+        panic!(
+            "{what}: pipeline returned normally (results per producer: {lengths:?}), so the panic was lost: {lost}. Join every thread and pass its panic on (`join().expect(..)`)"
+        );
+    }
+}
+
+fn a_producer_panic_reaches_the_caller() {
+    // Producer 1 hands out 6 of its 10 items, then panics.
+    let producers: Vec<_> = (0..3u32)
+        .map(|p| {
+            (0..10u32).map(move |i| {
+                if p == 1 && i == 6 {
+                    panic!("producer 1 panics at its item 6, on purpose");
+                }
+                p * 100 + i
+            })
+        })
+        .collect();
+    expect_panic_out(
+        "the pipeline whose producer 1 panics after 6 of its 10 items",
+        move || pipeline(producers, 2, 2, |x| x),
+        "the caller cannot tell a producer that failed from one that had fewer items",
+    );
+}
+
+fn a_work_panic_reaches_the_caller() {
+    // `work` panics on the last item of producer 1, so no result is missing in the middle.
+    let producers: Vec<Vec<u32>> = (0..3u32).map(|p| (p * 100..p * 100 + 10).collect()).collect();
+    expect_panic_out(
+        "the pipeline whose `work` panics on item 109 (producer 1's last)",
+        move || {
+            pipeline(producers, 3, 2, |x| {
+                if x == 109 {
+                    panic!("work panics on item 109, on purpose");
+                }
+                x
+            })
+        },
+        "the worker died, and with it a result, without a word to the caller",
+    );
 }
 
 fn shutdown_joins_every_thread() {

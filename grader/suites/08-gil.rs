@@ -25,7 +25,13 @@ fn main() {
         test!(no_thread_starves).points(3).timing().hint(
             "a waiter that waited a whole switch interval sets a drop request; check_switch sees it, gives the lock to a waiter and queues behind it (do not take it straight back)",
         ),
+        test!(a_holder_that_checks_lets_a_waiter_in).points(2).deadline(Duration::from_secs(15)).hint(
+            "a waiter that waited a switch interval raises the drop request and goes on waiting for its turn; only the thread whose turn it is takes the lock (and clears the request), so check_switch sees it and hands the lock over",
+        ),
         test!(a_release_wakes_a_waiter_at_once).points(2).timing().hint(
+            "when the lock is given back (end of with_gil, allow_threads, a switch), notify the waiters on the Condvar: a waiter must not sleep out its whole wait_timeout",
+        ),
+        test!(a_release_wakes_a_sleeping_waiter).points(2).deadline(Duration::from_secs(15)).hint(
             "when the lock is given back (end of with_gil, allow_threads, a switch), notify the waiters on the Condvar: a waiter must not sleep out its whole wait_timeout",
         ),
         test!(waiters_get_the_lock_in_arrival_order).deadline(HANG).hint(
@@ -328,6 +334,54 @@ fn a_release_wakes_a_waiter_at_once() {
     );
 }
 
+/// The same promise as `a_release_wakes_a_waiter_at_once`, without a tight bar: with a 30 s
+/// switch interval, a waiter that is not woken when the lock is given back sleeps out its wait,
+/// far beyond the 5 s this allows.
+fn a_release_wakes_a_sleeping_waiter() {
+    const LONG: Duration = Duration::from_secs(30);
+    let interp = Arc::new(Interpreter::with_switch_interval(0u64, LONG));
+    interp.with_gil(|py| *py.state() += 1).expect("a first bytecode");
+    for via_allow_threads in [false, true] {
+        let how = if via_allow_threads { "entering allow_threads" } else { "leaving with_gil" };
+        let (held_tx, held_rx) = mpsc::channel();
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let (got_tx, got_rx) = mpsc::channel::<()>();
+        let (seen_tx, seen_rx) = mpsc::channel::<()>();
+        let holder_interp = Arc::clone(&interp);
+        let holder = thread::spawn(move || {
+            holder_interp
+                .with_gil(|py| {
+                    held_tx.send(()).expect("main is listening");
+                    let _ = go_rx.recv_timeout(MEET);
+                    if via_allow_threads {
+                        // Stay outside the lock until the waiter has had it.
+                        py.allow_threads(|| seen_rx.recv_timeout(HANG + MEET).is_ok())
+                    } else {
+                        true
+                    }
+                })
+                .expect("not nested")
+        });
+        held_rx.recv_timeout(MEET).expect("the holder took the lock");
+        let waiter_interp = Arc::clone(&interp);
+        thread::spawn(move || {
+            waiter_interp.with_gil(|py| *py.state() += 1).expect("not nested");
+            let _ = got_tx.send(());
+            let _ = seen_tx.send(());
+        });
+        thread::sleep(Duration::from_millis(50)); // the waiter reaches its wait
+        let _ = go_tx.send(());
+        if got_rx.recv_timeout(HANG).is_err() {
+            panic!(
+                "the holder gave the lock back by {how}, and {:.0} s later the waiter still did not have it (switch interval 30 s): giving the lock back must wake a waiter, not leave it asleep until its own wait ends",
+                HANG.as_secs_f64()
+            );
+        }
+        let holder_done = holder.join().expect("the holder panicked");
+        assert!(holder_done, "the holder came back from allow_threads before the waiter had the lock");
+    }
+}
+
 /// Returns once thread `tid` of this process has been asleep for `quiet`, or after a second;
 /// where threads cannot be watched, after `quiet` plus a margin.
 fn asleep_for(tid: Option<u32>, quiet: Duration) {
@@ -447,6 +501,48 @@ fn with_gil_inside_allow_threads_works() {
         .expect("not nested");
     assert_eq!(inner, Ok(()), "inside allow_threads the lock is free for this thread too");
     assert_eq!(interp.into_inner(), 111);
+}
+
+/// A holder that runs bytecode and calls `check_switch` after each must let a waiter in before
+/// it stops: it loops until the waiter has run, or 4 s. No bar on how soon (that is
+/// `no_thread_starves`): a forced switch after some intervals passes on any machine. The holder
+/// first sleeps through 100 intervals without checking, so the waiter's request is settled
+/// (raised, or wrongly taken back) before the first check.
+fn a_holder_that_checks_lets_a_waiter_in() {
+    const LIMIT: Duration = Duration::from_secs(4);
+    const QUIET: Duration = Duration::from_millis(500);
+    let interp = Interpreter::with_switch_interval(false, INTERVAL);
+    interp.with_gil(|py| *py.state() = false).expect("a first bytecode");
+    let (held_tx, held_rx) = mpsc::channel();
+    let (waiter_ran, checks, spent) = thread::scope(|s| {
+        let interp = &interp;
+        let holder = s.spawn(move || {
+            interp
+                .with_gil(|py| {
+                    held_tx.send(()).expect("the test is listening");
+                    thread::sleep(QUIET);
+                    let start = Instant::now();
+                    let mut checks = 0u64;
+                    while !*py.state() && start.elapsed() < LIMIT {
+                        work(200);
+                        py.check_switch();
+                        checks += 1;
+                    }
+                    (*py.state(), checks, start.elapsed())
+                })
+                .expect("not nested")
+        });
+        held_rx.recv_timeout(MEET).expect("the holder took the lock");
+        s.spawn(move || interp.with_gil(|py| *py.state() = true).expect("not nested"));
+        holder.join().expect("the holder panicked")
+    });
+    kit::figure("check_switch calls before the waiter got the lock", checks as f64, "calls");
+    if !waiter_ran {
+        panic!(
+            "a thread waited {:.1} s for the lock while the holder called check_switch {checks} times, and never got it: check_switch never saw a drop request (a waiter that stops waiting before its turn, or clears the request, leaves the holder running for ever)",
+            spent.as_secs_f64()
+        );
+    }
 }
 
 fn nested_acquire_does_not_deadlock() {

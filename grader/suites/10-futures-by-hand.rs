@@ -39,6 +39,9 @@ fn main() {
             .points(2)
             .timing()
             .hint("start the clock at the first poll; the timer thread sleeps the duration, marks done, then wakes"),
+        test!(sleep_is_never_ready_before_its_time).points(2).hint(
+            "the timer thread sleeps the whole duration first, then marks done and wakes: a poll may come at any time, and returns Ready only once done is set",
+        ),
         test!(sleep_is_polled_a_bounded_number_of_times)
             .points(2)
             .hint("block_on must park until woken, not poll in a loop; a sleep must not wake itself while waiting"),
@@ -292,6 +295,37 @@ fn sleep_waits_about_its_duration() {
     });
     kit::at_least("sleep(0.25 s) took", took, NAP, "s");
     kit::at_most("sleep(0.25 s) took", took, NAP + 0.5, "s");
+}
+
+/// Polls a sleep by hand, over and over, from its first poll until it is ready. The Future
+/// contract allows a poll at any time, so Ready must mean the time is up. The clock starts
+/// before the first poll, so a correct sleep cannot look early however slow the machine is.
+fn sleep_is_never_ready_before_its_time() {
+    const NAP: Duration = Duration::from_millis(800);
+    let mut nap = Box::pin(sleep(NAP));
+    let (_wakes, waker) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    let start = Instant::now();
+    let mut polls = 0;
+    loop {
+        let ready = nap.as_mut().poll(&mut cx).is_ready();
+        polls += 1;
+        let after = start.elapsed();
+        if ready {
+            if after < NAP {
+                panic!(
+                    "sleep(0.8 s) returned Ready {:.2} s after its first poll, at poll {polls} (polled by hand every 10 ms): a sleep may be polled at any time, so Ready must mean its time is up, not that the timer has started or that it was polled again",
+                    after.as_secs_f64()
+                );
+            }
+            break;
+        }
+        if after > NAP + STEP {
+            panic!("sleep(0.8 s) was still Pending {:.1} s after its first poll", after.as_secs_f64());
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    kit::figure("polls by hand until sleep(0.8 s) was ready", polls as f64, "polls");
 }
 
 fn sleep_is_polled_a_bounded_number_of_times() {

@@ -57,6 +57,8 @@ fn main() {
         test!(first_answer_times_out)
             .hint("bound the whole race with tokio::time::timeout (or a sleep branch): Err(Timeout)"),
         test!(first_answer_reports_both_failed).hint("select!'s else branch runs when every branch is disabled"),
+        test!(greet_and_greet_all_give_the_greetings)
+            .hint("greet returns format!(\"Hello, {name}!\") after its delay; greet_all returns one greeting per name, in the order of the names"),
         test!(greet_all_waits_together)
             .points(2)
             .timing()
@@ -301,6 +303,17 @@ fn first_answer_reports_both_failed() {
         "both are 404: expected Err(BothFailed), got {got:?}"
     );
     kit::at_most("time to notice both failed (limit 5 s)", start.elapsed(), 1, "s");
+}
+
+fn greet_and_greet_all_give_the_greetings() {
+    let one = run(greet("Ada", Duration::from_millis(10)));
+    assert_eq!(one, "Hello, Ada!", "greet(\"Ada\", ..) returns");
+    let all = run(greet_all(&["Grace", "Ada", "Linus"], Duration::from_millis(10)));
+    assert_eq!(
+        all,
+        ["Hello, Grace!", "Hello, Ada!", "Hello, Linus!"],
+        "greet_all(&[\"Grace\", \"Ada\", \"Linus\"], ..) returns one greeting per name, in the order of the names"
+    );
 }
 
 fn greet_all_waits_together() {

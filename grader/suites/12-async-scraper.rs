@@ -328,6 +328,7 @@ fn backing_off_never_blocks_the_runtime() {
     let store = store(40, 8, 100);
     store.fail_next(&Bookstore::page_path(2), 2);
     let cfg = Config { backoff: Duration::from_millis(300), ..config(2) };
+    let delay_before = kit::procs::run_delay();
     let (report, ticks, gap) = run(async {
         let beat = std::sync::Arc::new(std::sync::Mutex::new((0u32, Instant::now(), Duration::ZERO)));
         let b = beat.clone();
@@ -349,6 +350,15 @@ fn backing_off_never_blocks_the_runtime() {
     let report = report.unwrap_or_else(|e| panic!("scrape failed: {e:?}"));
     assert!(report.failed.is_empty(), "page 2 answers 503 twice, then 200; failed: {:?}", report.failed);
     kit::figure("heartbeat ticks (one every 5 ms)", f64::from(ticks), "ticks");
+    // The runtime's thread (this one) kept waiting for a core is the machine's doing, not a
+    // blocking call's: a gap it explains cannot be judged.
+    let waited =
+        kit::procs::run_delay().zip(delay_before).map_or(Duration::ZERO, |(a, b)| a.saturating_sub(b));
+    if gap > Duration::from_millis(250) && gap.saturating_sub(waited) <= Duration::from_millis(250) {
+        kit::unmeasured(
+            "the runtime's thread was kept waiting for a core about as long as the heartbeat stopped",
+        );
+    }
     kit::at_most(
         "longest time the runtime's thread was blocked (no heartbeat) while backing off 0.3 s and 0.6 s",
         gap.as_secs_f64(),

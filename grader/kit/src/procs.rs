@@ -72,6 +72,12 @@ pub fn thread_cpu() -> Option<Duration> {
     procview::thread_cpu(procview::own_tid()?)
 }
 
+/// How long the calling thread has been ready to run but kept waiting for a core, over its
+/// life (the scheduler's run delay): what a busy machine, not the code, cost it.
+pub fn run_delay() -> Option<Duration> {
+    procview::schedstat(std::process::id(), Some(procview::own_tid()?)).map(|s| s.waiting)
+}
+
 /// How often the calling thread has gone to sleep waiting (voluntary context switches), from
 /// `getrusage`: asking /proc through the supervisor would itself put the thread to sleep.
 pub fn voluntary_switches() -> Option<u64> {

@@ -50,7 +50,7 @@ pub fn spawn_printer<W: Write + Send + 'static>(mut out: W) -> (Sender<String>, 
 /// producer that gets ahead blocks until a worker catches up (back-pressure). `workers` threads
 /// (0 counts as 1) take items from the queue and send the results to one collector thread.
 /// When every producer is done the queue closes, the workers drain it and stop, the collector
-/// stops, and every thread is joined before this returns.
+/// stops, and every thread is joined before this returns: a panic in a producer or in `work` comes out of it.
 pub fn pipeline<T, R, P, F>(producers: Vec<P>, workers: usize, bound: usize, work: F) -> Vec<Vec<R>>
 where
     P: IntoIterator<Item = T> + Send + 'static,
