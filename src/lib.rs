@@ -320,7 +320,8 @@ fn schema_errors_at(root: &Value, schema: &Value, value: &Value, path: &str) -> 
 }
 
 /// The public items of every `.rs` file under `src`, one normalised signature each, by file.
-/// Stub and solution must agree on these, so their APIs never drift.
+/// Stub and solution must agree on these, so their APIs never drift. Items of restricted
+/// visibility (`pub(super)`, `pub(crate)`: a solution's private platform module) are not API.
 pub fn public_api(src: &Path) -> Vec<String> {
     let mut files = Vec::new();
     collect_rs(src, src, &mut files);
@@ -330,7 +331,7 @@ pub fn public_api(src: &Path) -> Vec<String> {
         let text = std::fs::read_to_string(src.join(&rel)).expect("read a source file");
         let mut current: Option<String> = None;
         for line in text.lines().map(str::trim) {
-            if current.is_none() && (line.starts_with("pub ") || line.starts_with("pub(")) {
+            if current.is_none() && line.starts_with("pub ") {
                 if line.ends_with(',') {
                     api.push(format!("{rel}: {line}")); // a field
                     continue;

@@ -92,6 +92,10 @@ pub enum Command {
     /// Internal: supervise one test process (started by the grader itself).
     #[command(name = "__supervise", hide = true)]
     Supervise,
+    /// Internal: write the workspace the grader would build (the graded folder's `src/` with
+    /// the hidden suites) into DIR, for .ci/cross-check to type-check on other platforms.
+    #[command(name = "__stage", hide = true)]
+    Stage { dir: PathBuf },
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -40,6 +40,7 @@ fn main() -> ExitCode {
         Some(Command::Report { dir }) => command::class_report(&dir),
         Some(Command::Export { dir }) => command::export(&cli.opts, &dir),
         Some(Command::CiTemplate { kind }) => command::ci_template(kind),
+        Some(Command::Stage { dir }) => command::stage(&cli.opts, &dir),
         Some(Command::Supervise) => supervisor::main().map(|_| ExitCode::SUCCESS),
     };
     outcome.unwrap_or_else(|e| {

@@ -137,9 +137,7 @@ fn sum_of_squares_is_exact() {
 }
 
 fn sum_of_squares_uses_several_threads() {
-    if kit::procs::thread_count().is_none() {
-        kit::skip("counting threads needs Linux");
-    }
+    kit::require_some(kit::Needs::Threads, kit::procs::thread_count());
     let data: Vec<u64> = (0..6_000_000).collect();
     // A watcher may miss short-lived threads on a busy machine, so up to five sums are
     // watched; one that runs its chunks one at a time never shows two, however many.

@@ -124,9 +124,7 @@ fn atomic_counter_is_exact() {
 /// two or more cores sleep dozens of times (the lock holder gets preempted), on an atomic one
 /// not at all.
 fn atomic_counter_takes_no_lock() {
-    if kit::procs::voluntary_switches().is_none() {
-        kit::skip("reading a thread's context switches needs Linux");
-    }
+    kit::require_some(kit::Needs::ContextSwitches, kit::procs::voluntary_switches());
     if kit::cores() < 2 {
         kit::skip("threads contend for a lock only when they run at once: needs 2 or more cores");
     }

@@ -472,7 +472,7 @@ fn shutdown_joins_every_thread() {
 }
 
 fn waiting_workers_use_no_cpu() {
-    let Some(meter) = kit::CpuMeter::start() else { kit::skip("CPU time cannot be read here") };
+    let meter = kit::require_some(kit::Needs::ProcessCpu, kit::CpuMeter::start());
     // Two slow producers: the workers spend most of the run waiting on an empty queue.
     let slow = |base: u32| {
         (0..3).map(move |i| {
@@ -498,7 +498,7 @@ fn idle_manager_and_printer_use_no_cpu() {
         kit::within(STEP, "joining the manager", move || manager.join().expect("the manager panicked"));
     assert_eq!(total, 5);
     kit::within(STEP, "joining the printer", move || printed.join().expect("the printer panicked"));
-    let Some(span) = span else { kit::skip("CPU time cannot be read here") };
+    let span = kit::require_some(kit::Needs::ProcessCpu, span);
     kit::at_most("CPU seconds per wall second while nothing was sent", span.parallelism(), IDLE_CPU, "x");
 }
 

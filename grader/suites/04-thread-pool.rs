@@ -226,7 +226,7 @@ fn idle_pool_uses_no_cpu() {
         h.join().expect("a warm-up job");
     }
     std::thread::sleep(Duration::from_millis(20));
-    let meter = kit::CpuMeter::start().unwrap_or_else(|| kit::skip("CPU time cannot be read here"));
+    let meter = kit::require_some(kit::Needs::ProcessCpu, kit::CpuMeter::start());
     std::thread::sleep(Duration::from_millis(400));
     let idle = meter.stop().parallelism();
     // Four polling workers take what four busy threads would get, which on a busy machine may

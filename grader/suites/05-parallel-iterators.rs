@@ -103,9 +103,7 @@ fn pseudo_random(len: usize, seed: u64, modulo: u64) -> Vec<u64> {
 /// Runs `work` on a fresh pool of `threads` threads and returns its value with the CPU seconds
 /// each pool thread spent meanwhile.
 fn cpu_per_thread<R: Send>(threads: usize, work: impl FnOnce() -> R + Send) -> (R, Vec<Share>) {
-    if kit::procs::thread_cpu().is_none() {
-        kit::skip("per-thread CPU time cannot be read here (a thread's CPU clock)");
-    }
+    kit::require_some(kit::Needs::ThreadClocks, kit::procs::thread_cpu());
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("build a test pool");
     let clocks =
         || (kit::procs::thread_cpu().unwrap_or_default(), kit::procs::run_delay().unwrap_or_default());

@@ -1,11 +1,13 @@
-//! Hidden tests of kata 06: child processes. The helper children are real programs (`sh`,
-//! `sleep`, `head`). Each test makes its own process a child subreaper, so an orphaned
-//! grandchild is re-parented to it, then scans /proc for anything left below it: a zombie
-//! nobody waited for, an orphan still running. Only the sleeping-children test reads the clock
-//! for a verdict; the others prove overlap with a rendezvous the children hold in a folder.
+//! Hidden tests of kata 06: child processes. The helper children are this suite binary started
+//! again (`kit::helper`), or `sh` scripts where a test needs signals and process groups (Unix).
+//! Where the platform shows a test its processes (Linux), the test makes itself a child
+//! subreaper, so an orphaned grandchild is re-parented to it, then scans /proc for anything
+//! left below it: a zombie nobody waited for, an orphan still running. Only the
+//! sleeping-children test reads the clock for a verdict; the others prove overlap with a
+//! rendezvous the children hold in a folder.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -65,17 +67,39 @@ fn main() {
 
 const SETTLE: Duration = Duration::from_secs(2);
 
+/// Why a test that looks for zombies is skipped where the platform has them.
+const REFUSED: &str = "this system refused to make the test a child subreaper, which finding zombies needs";
+
 /// Makes this test process a child subreaper, or skips the test where that is impossible.
 fn subreaper() {
-    reaper::subreaper_or_skip(
-        "finding zombies and orphans needs Linux (a child subreaper and a view of its processes)",
-    );
+    reaper::subreaper_or_skip(REFUSED);
 }
 
+/// Makes this test process a child subreaper where the platform shows a test its processes,
+/// so it can look for zombies and orphans; false elsewhere, where those checks are left out.
+fn watch_processes() -> bool {
+    reaper::subreaper_where_possible(REFUSED)
+}
+
+/// This suite binary as a helper child doing `steps` (see `kit::helper`), on every platform.
+fn helper(steps: &[&str]) -> Command {
+    kit::helper::command(steps)
+}
+
+/// `sh -c script`, for the helper children that need signals and process groups.
 fn sh(script: &str) -> Command {
+    kit::require(kit::Needs::UnixShell);
     let mut cmd = Command::new("sh");
     cmd.arg("-c").arg(script);
     cmd
+}
+
+/// Fails unless the child that held `stdout` has ended: only then does its end of the pipe
+/// close. The one proof of a kill that every platform gives.
+fn gone(mut stdout: ChildStdout, when: &str) {
+    let what = format!("{when}, the child's stdout reaching its end (it ends when the child does)");
+    let _ =
+        kit::within(Duration::from_secs(3), &what, move || std::io::copy(&mut stdout, &mut std::io::sink()));
 }
 
 /// A fresh empty folder for pid files and rendezvous markers, removed when dropped.
@@ -125,13 +149,19 @@ fn ms(d: Duration) -> f64 {
 // The guard
 
 fn dropping_the_guard_kills_and_reaps_the_child() {
-    subreaper();
-    let mut guard = ChildGuard::spawn(Command::new("sleep").arg("30")).expect("start `sleep 15`");
+    let watched = watch_processes();
+    let mut sleeper = helper(&["sleep:30000"]);
+    sleeper.stdout(Stdio::piped());
+    let mut guard = ChildGuard::spawn(&mut sleeper).expect("start a helper that sleeps 30 s");
     let pid = guard.id();
     assert_eq!(pid, guard.child().id(), "id() must be the child's pid");
-    assert!(guard.child().try_wait().expect("try_wait").is_none(), "`sleep 15` ended at once");
+    assert!(guard.child().try_wait().expect("try_wait").is_none(), "the sleeping helper ended at once");
+    let stdout = guard.child().stdout.take().expect("stdout is piped");
     kit::within(Duration::from_secs(5), "dropping the guard", move || drop(guard));
-    nothing_left(&[pid], "after the guard was dropped");
+    if watched {
+        nothing_left(&[pid], "after the guard was dropped");
+    }
+    gone(stdout, "after the guard was dropped");
 }
 
 fn dropping_the_guard_kills_the_grandchildren() {
@@ -174,45 +204,51 @@ fn a_panic_still_kills_and_reaps() {
 }
 
 fn a_waited_child_drops_quietly() {
-    subreaper();
-    let mut guard = ChildGuard::spawn(&mut sh("exit 3")).expect("start sh");
+    let watched = watch_processes();
+    let mut guard = ChildGuard::spawn(&mut helper(&["exit:3"])).expect("start a helper");
     let pid = guard.id();
     let status = guard.child().wait().expect("wait for the child");
     assert_eq!(status.code(), Some(3), "the child exits with code 3");
     kit::within(Duration::from_secs(5), "dropping the guard of a finished child", move || drop(guard));
-    nothing_left(&[pid], "after the guard of a finished child was dropped");
+    if watched {
+        nothing_left(&[pid], "after the guard of a finished child was dropped");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
 // run_with_timeout
 
 fn timeout_reports_an_exit_code() {
-    subreaper();
+    let watched = watch_processes();
     let start = Instant::now();
-    let got = kit::within(Duration::from_secs(8), "run_with_timeout of `exit 7`", || {
-        run_with_timeout(&mut sh("exit 7"), Duration::from_secs(5), Duration::from_secs(1))
+    let got = kit::within(Duration::from_secs(8), "run_with_timeout of a child that exits with 7", || {
+        run_with_timeout(&mut helper(&["exit:7"]), Duration::from_secs(5), Duration::from_secs(1))
     })
-    .expect("run `sh -c 'exit 7'`");
+    .expect("run a helper that exits with 7");
     let took = start.elapsed();
     assert_eq!(got.ending, Ending::Exited(7), "the child exited by itself with code 7");
     assert_eq!(got.status.code(), Some(7), "the raw status carries the code");
     kit::at_most("time to report a child that exits at once", took, 2000, "ms");
-    report(reaper::settle_all(SETTLE), "after run_with_timeout returned");
+    if watched {
+        report(reaper::settle_all(SETTLE), "after run_with_timeout returned");
+    }
 }
 
 fn timeout_reports_a_signal() {
-    subreaper();
+    let watched = watch_processes();
     let got = kit::within(Duration::from_secs(8), "run_with_timeout of a child that kills itself", || {
         run_with_timeout(&mut sh("kill -9 $$"), Duration::from_secs(5), Duration::from_secs(1))
     })
     .expect("run `sh -c 'kill -9 $$'`");
     assert_eq!(got.ending, Ending::Signalled(9), "the child was killed by signal 9 before the limit");
     assert_eq!(got.status.code(), None, "a child ended by a signal has no exit code");
-    report(reaper::settle_all(SETTLE), "after run_with_timeout returned");
+    if watched {
+        report(reaper::settle_all(SETTLE), "after run_with_timeout returned");
+    }
 }
 
 fn timeout_stops_the_whole_group() {
-    subreaper();
+    let watched = watch_processes();
     let dir = scratch();
     let script = format!("echo $$ > '{0}/child'; sleep 15 & echo $! > '{0}/grandchild'; wait", dir.display());
     let (limit, grace) = (Duration::from_millis(300), Duration::from_secs(3));
@@ -226,11 +262,13 @@ fn timeout_stops_the_whole_group() {
     assert_eq!(got.ending, Ending::TimedOut { killed: false }, "SIGTERM stops sh, which does not ignore it");
     kit::at_least("time before the child was stopped", took, ms(limit) * 0.9, "ms");
     kit::at_most("time to stop a child that obeys SIGTERM", took, ms(limit) + 2000.0, "ms");
-    nothing_left(&[child], "after a child with a child of its own timed out");
+    if watched {
+        nothing_left(&[child], "after a child with a child of its own timed out");
+    }
 }
 
 fn timeout_kills_a_child_that_ignores_term() {
-    subreaper();
+    let watched = watch_processes();
     let dir = scratch();
     let script = format!("trap '' TERM; echo $$ > '{0}/child'; sleep 15 & wait", dir.display());
     let (limit, grace) = (Duration::from_millis(300), Duration::from_millis(300));
@@ -250,7 +288,9 @@ fn timeout_kills_a_child_that_ignores_term() {
     assert_eq!(got.status.code(), None, "a killed child has no exit code");
     kit::at_least("time before SIGKILL", took, ms(limit + grace) * 0.9, "ms");
     kit::at_most("time to kill a child that ignores SIGTERM", took, ms(limit + grace) + 2000.0, "ms");
-    nothing_left(&[child], "after a child that ignores SIGTERM timed out");
+    if watched {
+        nothing_left(&[child], "after a child that ignores SIGTERM timed out");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,28 +300,26 @@ fn capture_survives_a_stderr_flood() {
     const MIB: usize = 1 << 20;
     let got =
         kit::within(Duration::from_secs(5), "capturing a child that writes 1 MiB to stderr first", || {
-            capture(&mut sh("head -c 1048576 /dev/zero >&2; echo done"))
+            capture(&mut helper(&["flood-err:1048576", "out:done"]))
         })
-        .expect("run sh");
+        .expect("run a helper");
     assert_eq!(got.stderr.len(), MIB, "all of stderr");
     assert_eq!(got.stdout, b"done\n", "stdout after the flood");
     assert!(got.status.success());
     let got =
         kit::within(Duration::from_secs(5), "capturing a child that writes 1 MiB to stdout first", || {
-            capture(&mut sh("head -c 1048576 /dev/zero; echo done >&2"))
+            capture(&mut helper(&["flood-out:1048576", "err:done"]))
         })
-        .expect("run sh");
+        .expect("run a helper");
     assert_eq!(got.stdout.len(), MIB, "all of stdout");
     assert_eq!(got.stderr, b"done\n", "stderr after the flood");
 }
 
 fn capture_keeps_every_byte_and_the_status() {
     let got = kit::within(Duration::from_secs(5), "capturing two streams", || {
-        capture(&mut sh(
-            "i=0; while [ $i -lt 3000 ]; do echo out $i; echo err $i >&2; i=$((i+1)); done; exit 3",
-        ))
+        capture(&mut helper(&["lines:3000", "exit:3"]))
     })
-    .expect("run sh");
+    .expect("run a helper");
     let want = |tag: &str| (0..3000).map(|i| format!("{tag} {i}\n")).collect::<String>().into_bytes();
     assert!(
         got.stdout == want("out"),
@@ -296,23 +334,23 @@ fn capture_keeps_every_byte_and_the_status() {
         want("err").len()
     );
     assert_eq!(got.status.code(), Some(3), "the exit status");
-    let empty = capture(&mut Command::new("cat")).expect("run cat");
-    assert!(empty.stdout.is_empty(), "with stdin empty, `cat` prints nothing");
+    let empty = capture(&mut helper(&["cat"])).expect("run a helper that copies its stdin");
+    assert!(empty.stdout.is_empty(), "with stdin empty, a helper that copies its stdin prints nothing");
 }
 
 fn capture_gives_the_child_an_empty_stdin() {
     // The command comes with a stdin pipe nobody writes to: only a capture that replaces it
-    // with an empty stdin lets `cat`, which reads stdin to the end, finish.
-    let mut cmd = Command::new("cat");
+    // with an empty stdin lets the helper, which copies stdin to the end like `cat`, finish.
+    let mut cmd = helper(&["cat"]);
     cmd.stdin(Stdio::piped());
     let got = kit::within(
         Duration::from_secs(5),
-        "capturing `cat` (a child that reads stdin to the end): capture must give it an empty stdin (Stdio::null()), and it",
+        "capturing a `cat` (a child that reads stdin to the end): capture must give it an empty stdin (Stdio::null()), and it",
         move || capture(&mut cmd),
     )
-    .expect("run cat");
-    assert!(got.stdout.is_empty(), "with stdin empty, `cat` prints nothing");
-    assert!(got.status.success(), "`cat` of an empty stdin succeeds");
+    .expect("run a helper that copies its stdin");
+    assert!(got.stdout.is_empty(), "with stdin empty, a `cat` prints nothing");
+    assert!(got.status.success(), "a `cat` of an empty stdin succeeds");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,7 +359,15 @@ fn capture_gives_the_child_an_empty_stdin() {
 fn run_all_keeps_the_order_of_the_commands() {
     // Later commands finish first.
     let mut cmds: Vec<Command> = (0..5)
-        .map(|i| sh(&format!("sleep 0.{}; echo child {i}; echo note {i} >&2; exit {i}", 5 - i)))
+        .map(|i| {
+            let (nap, out, err, exit) = (
+                format!("sleep:{}", (5 - i) * 100),
+                format!("out:child {i}"),
+                format!("err:note {i}"),
+                format!("exit:{i}"),
+            );
+            helper(&[&nap, &out, &err, &exit])
+        })
         .collect();
     let got = kit::within(Duration::from_secs(8), "run_all", move || run_all(&mut cmds)).expect("run_all");
     assert_eq!(got.len(), 5, "one result per command");
@@ -337,16 +383,8 @@ fn run_all_starts_every_child_at_once() {
     let dir = scratch();
     // Each child leaves a marker, then waits (up to about 1.5 s) until all N markers are there,
     // and prints how many it saw: N only if the children ran at the same time.
-    let mut cmds: Vec<Command> = (0..N)
-        .map(|i| {
-            sh(&format!(
-                "d='{}'; touch \"$d/{i}\"; n=0; \
-                 while [ $(ls \"$d\" | wc -l) -lt {N} ] && [ $n -lt 50 ]; do sleep 0.03; n=$((n+1)); done; \
-                 ls \"$d\" | wc -l",
-                dir.display()
-            ))
-        })
-        .collect();
+    let meet = format!("meet:{}:{N}", dir.display());
+    let mut cmds: Vec<Command> = (0..N).map(|_| helper(&[&meet])).collect();
     let got = kit::within(Duration::from_secs(9), "run_all", move || run_all(&mut cmds)).expect("run_all");
     assert_eq!(got.len(), N, "one result per command");
     let fewest = got
@@ -359,7 +397,8 @@ fn run_all_starts_every_child_at_once() {
 
 fn sleeping_children_take_about_one_sleep() {
     const NAP: f64 = 0.4;
-    let mut cmds: Vec<Command> = (0..6).map(|i| sh(&format!("sleep {NAP}; echo {i}"))).collect();
+    let nap = format!("sleep:{}", (NAP * 1000.0) as u64);
+    let mut cmds: Vec<Command> = (0..6).map(|i| helper(&[&nap, &format!("out:{i}")])).collect();
     let start = Instant::now();
     let got = kit::within(Duration::from_secs(8), "run_all", move || run_all(&mut cmds)).expect("run_all");
     let took = start.elapsed().as_secs_f64();
@@ -368,25 +407,33 @@ fn sleeping_children_take_about_one_sleep() {
 }
 
 fn nothing_is_left_behind() {
-    subreaper();
+    let watched = watch_processes();
     // A command that cannot start, between two that can: an error, and nothing left running.
-    let mut cmds = vec![sh("echo one"), Command::new("/nonexistent/kata06-no-such-program"), sh("sleep 0.2")];
+    let mut cmds = vec![
+        helper(&["out:one"]),
+        Command::new("/nonexistent/kata06-no-such-program"),
+        helper(&["sleep:200"]),
+    ];
     let got =
         kit::within(Duration::from_secs(5), "run_all with a missing program", move || run_all(&mut cmds));
     assert!(got.is_err(), "a command that cannot start must make run_all return an error");
-    report(reaper::settle_all(SETTLE), "after run_all returned an error");
-    let got = capture(&mut sh("echo hi")).expect("capture");
+    if watched {
+        report(reaper::settle_all(SETTLE), "after run_all returned an error");
+    }
+    let got = capture(&mut helper(&["out:hi"])).expect("capture");
     assert_eq!(got.stdout, b"hi\n");
-    let _ = run_all(&mut [sh("exit 0"), sh("exit 1")]).expect("run_all");
-    report(reaper::settle_all(SETTLE), "after capture and run_all returned");
+    let _ = run_all(&mut [helper(&["exit:0"]), helper(&["exit:1"])]).expect("run_all");
+    if watched {
+        report(reaper::settle_all(SETTLE), "after capture and run_all returned");
+    }
 }
 
 fn run_all_lets_the_others_finish_when_one_cannot_start() {
-    subreaper();
+    let watched = watch_processes();
     let dir = scratch();
     let done = dir.join("done");
     let mut cmds = vec![
-        sh(&format!("sleep 0.3; touch '{}'", done.display())),
+        helper(&["sleep:300", &format!("touch:{}", done.display())]),
         Command::new("/nonexistent/kata06-no-such-program"),
     ];
     let got =
@@ -397,5 +444,7 @@ fn run_all_lets_the_others_finish_when_one_cannot_start() {
             "run_all returned its error before the other command was done (it never finished its work): the error is returned once the others are done"
         );
     }
-    report(reaper::settle_all(SETTLE), "after run_all returned an error");
+    if watched {
+        report(reaper::settle_all(SETTLE), "after run_all returned an error");
+    }
 }

@@ -145,7 +145,7 @@ fn no_thread_starves() {
     let start = Arc::new(Rendezvous::new(THREADS, MEET));
     // Waits are measured in wall time and in the CPU time the process used meanwhile (the
     // other threads running bytecode): a busy machine stretches the first, not the second.
-    let meter = kit::CpuMeter::start().unwrap_or_else(|| kit::skip("CPU time cannot be read here"));
+    let meter = kit::require_some(kit::Needs::ProcessCpu, kit::CpuMeter::start());
     let cpu_now = || meter.stop().cpu;
     // For each thread: the longest it went without running a bytecode, from the start on.
     let waits: Vec<(Duration, Duration)> = thread::scope(|s| {
@@ -215,7 +215,7 @@ fn cpu_bound_threads_gain_no_speedup() {
     interp.with_gil(|py| *py.state() += 1).expect("a first bytecode");
     // The baseline: the same bytecodes on one thread, which never waits for the lock.
     let alone = || {
-        let meter = kit::CpuMeter::start().unwrap_or_else(|| kit::skip("CPU time cannot be read here"));
+        let meter = kit::require_some(kit::Needs::ProcessCpu, kit::CpuMeter::start());
         interp
             .with_gil(|py| {
                 for _ in 0..THREADS as u64 * BYTECODES {
@@ -227,7 +227,7 @@ fn cpu_bound_threads_gain_no_speedup() {
         meter.stop()
     };
     let together = || {
-        let meter = kit::CpuMeter::start().unwrap_or_else(|| kit::skip("CPU time cannot be read here"));
+        let meter = kit::require_some(kit::Needs::ProcessCpu, kit::CpuMeter::start());
         thread::scope(|s| {
             for _ in 0..THREADS {
                 s.spawn(|| {
@@ -616,7 +616,7 @@ fn waiting_threads_use_no_cpu() {
             s.spawn(|| interp.with_gil(|py| *py.state() += 1).expect("not nested"));
         }
         thread::sleep(Duration::from_millis(50)); // the waiters reach their wait
-        let meter = kit::CpuMeter::start().unwrap_or_else(|| kit::skip("CPU time cannot be read here"));
+        let meter = kit::require_some(kit::Needs::ProcessCpu, kit::CpuMeter::start());
         thread::sleep(Duration::from_millis(300));
         let span = meter.stop();
         let _ = release_tx.send(());

@@ -2,7 +2,8 @@
 //! them when they run too long, and never leave a zombie or an orphan behind.
 //!
 //! Read README.md first. Replace each `todo!()`: `std::process` starts and waits, and
-//! `nix::sys::signal::killpg` signals a whole process group (Unix).
+//! `nix::sys::signal::killpg` signals a whole process group (Unix). On Windows, which has
+//! neither groups nor signals, `Child::kill` ends the child itself: README.md, "On Windows".
 //! Check your work with `cargo test -p child-processes`, then `cargo run -p grader -- 06`.
 
 use std::io;

@@ -3,7 +3,8 @@
 //! `--list` prints the registered tests; `--run NAME --result FILE` runs one test and writes
 //! its [`BodyResult`] only after the body has returned, stamped with a nonce the grader sends on
 //! stdin. So an exit status or printed text can never pass a test. Without arguments every test
-//! runs in this process, which is handy while writing a suite.
+//! runs in this process, which is handy while writing a suite. `--kit-helper STEPS` makes the
+//! binary a helper child instead ([`crate::helper`]).
 
 use std::any::Any;
 use std::io::Read;
@@ -93,9 +94,12 @@ pub fn student_location(file: &str, line: u32) -> Option<String> {
 
 /// The entry point of a suite binary: dispatches on the command line.
 pub fn suite(tests: &[Test]) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == crate::helper::FLAG) {
+        crate::helper::run(&args[1..]);
+    }
     // Where /proc is read from is settled now, before code under test could change it.
     procview::source::source();
-    let args: Vec<String> = std::env::args().skip(1).collect();
     match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["--list"] => {
             let infos: Vec<TestInfo> = tests.iter().map(Test::info).collect();

@@ -8,8 +8,10 @@ mod cpu;
 mod deadline;
 mod gauge;
 pub mod harness;
+pub mod helper;
 mod latch;
 mod overlap;
+pub mod platform;
 pub mod procs;
 pub mod reaper;
 mod scratch;
@@ -23,12 +25,13 @@ pub use latch::Rendezvous;
 pub use overlap::{
     Overlap, expect_threads_compute_at_once, free_cores, measure_overlap, skip_too_busy, too_busy,
 };
+pub use platform::{Needs, Platform, require, require_some};
 pub use protocol::{self, format_number, quantity};
 pub use scratch::Scratch;
 
 /// Kit unit tests that measure this process's CPU time take this lock, so that other tests
 /// spinning at the same moment do not count as theirs.
-#[cfg(test)]
+#[cfg(all(test, unix))]
 pub(crate) static CPU_TESTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Runs `f` to completion on a fresh current-thread tokio runtime with timers and I/O.

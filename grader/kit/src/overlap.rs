@@ -20,9 +20,10 @@ pub struct Overlap {
 
 const WINDOW: Duration = Duration::from_millis(2);
 
-/// Runs `work` on this thread while sampling; `None` for the overlap off Linux.
+/// Runs `work` on this thread while sampling; `None` for the overlap without
+/// [`crate::Needs::ThreadClocks`].
 pub fn measure_overlap<T>(work: impl FnOnce() -> T) -> (T, Option<Overlap>) {
-    if !cfg!(target_os = "linux") || cpu_times().is_empty() {
+    if !crate::Needs::ThreadClocks.here() || cpu_times().is_empty() {
         return (work(), None);
     }
     let done = std::sync::atomic::AtomicBool::new(false);
@@ -116,10 +117,12 @@ pub fn skip_too_busy(free: f64) -> ! {
 /// Fails the test unless `work` had two threads computing at the same moment in at least
 /// three windows. Runs `work` up to five times, counting windows across the runs: one thread can
 /// never show such a window, so repeating only helps correct code through a busy moment. Skips
-/// on one core, off Linux, and when a busy loop on two threads, run before and after, got less
-/// than 1.2 cores: then nobody's threads could show it. Returns what the last run returned.
+/// without [`crate::Needs::ThreadClocks`], on one core, and when a busy loop on two threads, run
+/// before and after, got less than 1.2 cores: then nobody's threads could show it. Returns what
+/// the last run returned.
 pub fn expect_threads_compute_at_once<T>(mut work: impl FnMut() -> T) -> T {
     const NEEDED: usize = 3;
+    crate::require(crate::Needs::ThreadClocks);
     if crate::cores() < 2 {
         crate::skip("computing on two cores at once needs 2 or more cores; this machine gives 1");
     }
@@ -129,7 +132,9 @@ pub fn expect_threads_compute_at_once<T>(mut work: impl FnMut() -> T) -> T {
     for _ in 0..5 {
         let (v, overlap) = measure_overlap(&mut work);
         value = Some(v);
-        let Some(o) = overlap else { crate::skip("per-thread CPU clocks can be read on Linux only") };
+        let Some(o) = overlap else {
+            crate::skip("this system did not let the test read its threads' CPU clocks")
+        };
         seen.windows += o.windows;
         seen.parallel_windows += o.parallel_windows;
         seen.overall = seen.overall.max(o.overall);

@@ -23,9 +23,9 @@ pub fn settle_threads(target: usize, limit: Duration) -> Option<usize> {
 }
 
 /// This process's thread count before a test starts threads, or skips the test where threads
-/// cannot be counted.
+/// cannot be counted ([`crate::Needs::Threads`]).
 pub fn baseline_threads() -> usize {
-    thread_count().unwrap_or_else(|| crate::skip("counting threads needs Linux"))
+    crate::require_some(crate::Needs::Threads, thread_count())
 }
 
 /// Threads beyond `baseline` still alive once joined threads have had up to `limit` to leave

@@ -1,5 +1,5 @@
 //! The processes below a test, for katas that start child processes (Linux; elsewhere the
-//! functions find nothing and [`become_subreaper`] returns false, so tests can skip).
+//! functions find nothing and [`become_subreaper`] returns false: see [`crate::Needs::ProcessTree`]).
 //!
 //! A test first calls [`become_subreaper`]: a process orphaned below it (a grandchild whose
 //! parent died) is then re-parented to the test instead of to init, so a walk of the process
@@ -22,11 +22,26 @@ pub fn become_subreaper() -> bool {
     }
 }
 
-/// Makes this process a subreaper, or skips the test with `reason` where that is impossible.
+/// Makes this process a subreaper, or skips the test: where the platform has no process tree
+/// to show ([`crate::Needs::ProcessTree`]), or with `reason` where this system refused.
 pub fn subreaper_or_skip(reason: &str) {
+    crate::require(crate::Needs::ProcessTree);
     if !become_subreaper() {
         crate::skip(reason);
     }
+}
+
+/// Makes this process a subreaper where the platform shows a test its processes, for the checks
+/// of zombies and orphans, and returns true; false elsewhere, where a test leaves those checks
+/// out. Skips with `reason` where this system refused.
+pub fn subreaper_where_possible(reason: &str) -> bool {
+    if !crate::Needs::ProcessTree.here() {
+        return false;
+    }
+    if !become_subreaper() {
+        crate::skip(reason);
+    }
+    true
 }
 
 /// The process `pid`, if it exists (zombies included).

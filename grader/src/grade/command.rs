@@ -299,6 +299,15 @@ pub fn export(opts: &Options, dir: &Path) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Stages every kata of the graded folder into `dir`, as a build would, and builds nothing.
+pub fn stage(opts: &Options, dir: &Path) -> Result<ExitCode> {
+    let course = course(opts)?;
+    let source = crate::stage::Source::resolve(&course, opts.submission.as_deref())?;
+    let staged = crate::stage::stage(&course, &source, &std::path::absolute(dir)?, 0)?;
+    println!("{}", staged.dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn ci_template(kind: TemplateKind) -> Result<ExitCode> {
     print!(
         "{}",

@@ -18,6 +18,7 @@ const CPU_INFO: &[&str] = &["/sys/fs/cgroup", "/sys/devices/system/cpu"];
 
 /// Device files tests open, and whether they may write them (`Stdio::null()` opens /dev/null
 /// for both).
+#[cfg(target_os = "linux")]
 const DEVICES: &[(&str, bool)] = &[
     ("/dev/null", true),
     ("/dev/zero", false),
@@ -26,7 +27,8 @@ const DEVICES: &[(&str, bool)] = &[
     ("/dev/urandom", false),
 ];
 
-/// The folders and files one test is given.
+/// The folders and files one test is given (enforced by Landlock, so on Linux only).
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub struct DiskPlan<'a> {
     /// The suite binary: read and execute (07 re-executes it, a fork bomb too).
     pub program: &'a Path,

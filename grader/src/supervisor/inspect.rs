@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use crate::model::stall::{Stall, StallKind, ThreadState};
+use crate::model::stall::{Stall, StallKind};
 #[cfg(target_os = "linux")]
-use crate::supervisor::stacks;
+use crate::{model::stall::ThreadState, supervisor::stacks};
 
 /// Samples the threads of `pid` twice, `gap` apart, and classifies what they were doing over
 /// the `life` it has had: threads that waited for a core for half of it were starved.

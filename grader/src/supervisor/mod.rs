@@ -16,6 +16,7 @@ pub mod mounts;
 pub mod proc_service;
 pub mod process_group;
 pub mod process_tree;
+#[cfg(target_os = "linux")]
 pub mod stacks;
 
 mod applied;

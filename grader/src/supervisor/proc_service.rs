@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
 /// The listening socket, in a private folder of its own: not the test's scratch or verdict
 /// folder, so a confined test cannot replace or remove it. Removed when dropped.
@@ -18,6 +18,7 @@ impl ProcService {
     /// thread until this process ends. Call it before the disk turns read-only.
     #[cfg(unix)]
     pub fn start(verdicts: &Path) -> Result<ProcService> {
+        use anyhow::Context;
         use std::os::unix::fs::DirBuilderExt;
         // Under the temporary folder, as a socket's path must fit in 108 bytes; named after the
         // test's verdict folder, so the next run of the test reuses it where a read-only disk

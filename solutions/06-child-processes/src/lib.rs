@@ -1,5 +1,9 @@
 //! Kata 06: child processes. Start programs, wait for them, read everything they write, stop
 //! them when they run too long, and never leave a zombie or an orphan behind.
+//!
+//! What differs between operating systems lives in one module, `os`: on Unix a child leads a
+//! process group that is signalled as a whole, politely (SIGTERM) then firmly (SIGKILL); on
+//! Windows there are no signals, and `Child::kill` ends the child itself.
 
 use std::io::{self, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -17,8 +21,7 @@ impl ChildGuard {
     /// Starts `cmd` as the leader of a new process group, so that the child and every process
     /// it starts can be signalled at once (the group's id is the child's pid).
     pub fn spawn(cmd: &mut Command) -> io::Result<ChildGuard> {
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(cmd, 0);
+        os::lead_a_group(cmd);
         Ok(ChildGuard { child: cmd.spawn()? })
     }
 
@@ -36,7 +39,7 @@ impl ChildGuard {
 impl Drop for ChildGuard {
     fn drop(&mut self) {
         // Kill the whole group first: killing only the child would orphan its children.
-        signal_group(&mut self.child, Signal::Kill);
+        os::kill_group(&mut self.child);
         // Then reap: until someone waits for it, a dead child stays in the process table as a
         // zombie. `wait` after an earlier `wait` just returns the status again.
         let _ = self.child.wait();
@@ -71,13 +74,14 @@ pub fn run_with_timeout(cmd: &mut Command, limit: Duration, grace: Duration) -> 
     if let Some(status) = wait_until(guard.child(), start + limit)? {
         return Ok(Finished { ending: ending_of(status), status });
     }
-    // Ask politely: a well-behaved program cleans up and exits on SIGTERM.
-    signal_group(guard.child(), Signal::Term);
-    if let Some(status) = wait_until(guard.child(), Instant::now() + grace)? {
+    // Ask politely where the system can: a well-behaved program cleans up and exits on SIGTERM.
+    if os::ask_group_to_stop(guard.child())
+        && let Some(status) = wait_until(guard.child(), Instant::now() + grace)?
+    {
         return Ok(Finished { ending: Ending::TimedOut { killed: false }, status });
     }
     // It ignored SIGTERM (or is stuck): SIGKILL cannot be caught or ignored.
-    signal_group(guard.child(), Signal::Kill);
+    os::kill_group(guard.child());
     let status = guard.child().wait()?;
     Ok(Finished { ending: Ending::TimedOut { killed: true }, status })
 }
@@ -138,34 +142,67 @@ fn wait_until(child: &mut Child, until: Instant) -> io::Result<Option<ExitStatus
     }
 }
 
+/// How a child that ended by itself ended: the signal that ended it, or its exit code.
 fn ending_of(status: ExitStatus) -> Ending {
-    #[cfg(unix)]
-    if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
-        return Ending::Signalled(signal);
+    match os::signal_of(status) {
+        Some(signal) => Ending::Signalled(signal),
+        None => Ending::Exited(status.code().unwrap_or(-1)),
     }
-    Ending::Exited(status.code().unwrap_or(-1))
 }
 
-enum Signal {
-    Term,
-    Kill,
-}
+/// Unix: the child leads a process group, and signals go to the whole group.
+#[cfg(unix)]
+mod os {
+    use std::process::{Child, Command, ExitStatus};
 
-/// Sends `signal` to the child's whole process group. Errors are ignored: the group may be gone.
-fn signal_group(child: &mut Child, signal: Signal) {
-    #[cfg(unix)]
-    {
-        use nix::sys::signal::{Signal as S, killpg};
-        let sig = match signal {
-            Signal::Term => S::SIGTERM,
-            Signal::Kill => S::SIGKILL,
-        };
+    use nix::sys::signal::{Signal, killpg};
+
+    /// The child will lead a new process group, whose id is its pid.
+    pub(super) fn lead_a_group(cmd: &mut Command) {
+        std::os::unix::process::CommandExt::process_group(cmd, 0);
+    }
+
+    /// SIGTERM to the group; true, since Unix has a polite request.
+    pub(super) fn ask_group_to_stop(child: &mut Child) -> bool {
+        signal_group(child, Signal::SIGTERM);
+        true
+    }
+
+    /// SIGKILL to the group.
+    pub(super) fn kill_group(child: &mut Child) {
+        signal_group(child, Signal::SIGKILL);
+    }
+
+    /// The signal that ended the child, if one did.
+    pub(super) fn signal_of(status: ExitStatus) -> Option<i32> {
+        std::os::unix::process::ExitStatusExt::signal(&status)
+    }
+
+    /// Errors are ignored: the group may be gone.
+    fn signal_group(child: &Child, sig: Signal) {
         let _ = killpg(nix::unistd::Pid::from_raw(child.id() as i32), sig);
     }
-    #[cfg(not(unix))]
-    {
-        // No process groups or SIGTERM here: only the child itself can be stopped.
-        let _ = signal;
+}
+
+/// Windows: no process groups to signal and no polite request; `Child::kill` ends the child
+/// itself (a Job object would be needed to end the processes it started too).
+#[cfg(not(unix))]
+mod os {
+    use std::process::{Child, Command, ExitStatus};
+
+    pub(super) fn lead_a_group(_cmd: &mut Command) {}
+
+    /// False: there is no SIGTERM to send, so the caller goes straight to the kill.
+    pub(super) fn ask_group_to_stop(_child: &mut Child) -> bool {
+        false
+    }
+
+    /// Ends the child; an error means it has ended already.
+    pub(super) fn kill_group(child: &mut Child) {
         let _ = child.kill();
+    }
+
+    pub(super) fn signal_of(_status: ExitStatus) -> Option<i32> {
+        None
     }
 }
