@@ -104,6 +104,18 @@ fn retry_unmeasured(plan: &[Planned], opts: &RunOptions, reports: &mut [TestRepo
         }
     }
     for r in reports.iter_mut().filter(|r| r.status == Status::Unmeasured) {
+        let runs = crate::report::count(tries as u64 + 1, "run");
+        // A test that measures no time and never reached its end, starved in every run: a
+        // spinning implementation looks just like that on a crowded machine, so it is not given
+        // points; it fails as the timeout it was.
+        if !r.timing && r.stall.is_some() {
+            let why = r.message.take().unwrap_or_default();
+            r.status = Status::Timeout;
+            r.message = Some(format!(
+                "timeout: it did not finish, and its threads were kept waiting for a core in {runs} alone ({why}); only a timing test may stay unmeasured"
+            ));
+            continue;
+        }
         let (points, verdict) = match opts.unmeasured {
             UnmeasuredPolicy::Award => (r.max_points, "its points are awarded (--unmeasured award)"),
             UnmeasuredPolicy::Withhold => (0, "its points are withheld (--unmeasured withhold)"),
@@ -111,8 +123,7 @@ fn retry_unmeasured(plan: &[Planned], opts: &RunOptions, reports: &mut [TestRepo
         r.points = points;
         let why = r.message.take().unwrap_or_default();
         r.message = Some(format!(
-            "unmeasured: the machine was too busy to measure this test, in {} alone ({why}); {verdict}",
-            crate::report::count(tries as u64 + 1, "run")
+            "unmeasured: the machine was too busy to measure this test, in {runs} alone ({why}); {verdict}"
         ));
     }
 }
