@@ -17,8 +17,17 @@ use crate::course::Course;
 /// The folders of the checkout a class's repository carries whole (less build output).
 const FOLDERS: [&str; 2] = ["grader", "exercises"];
 /// Single files it carries as they are.
-const FILES: [&str; 4] =
-    ["rustfmt.toml", "docs/report-schema.md", "docs/report.schema.json", "docs/limits.md"];
+const FILES: [&str; 8] = [
+    "rustfmt.toml",
+    "docs/report-schema.md",
+    "docs/report.schema.json",
+    "docs/limits.md",
+    "docs/platforms.md",
+    // The dev container, for the full Linux grader on any machine, and the script it installs with.
+    ".devcontainer/Dockerfile",
+    ".devcontainer/devcontainer.json",
+    ".ci/install-deps",
+];
 
 /// What an export wrote, for the command to summarise.
 pub struct Exported {
