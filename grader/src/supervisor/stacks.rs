@@ -105,12 +105,10 @@ fn innermost_student_frame((tid, frames): (u32, Vec<Frame>)) -> Option<ThreadSta
     Some(ThreadStack { tid, at, waits_in })
 }
 
-/// A staged copy of a kata's own code: `.../katas-0/09-deadlocks/src/lib.rs`.
+/// The kata's own code: a file the report maps into `exercises/` (a staged copy of a kata's
+/// `src/`), by the same mapping every message uses.
 fn is_student_file(file: &str) -> bool {
-    file.split('/').collect::<Vec<_>>().windows(3).any(|w| {
-        w[0].strip_prefix("katas-").is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-            && w[2] == "src"
-    })
+    student_paths(file).starts_with("exercises/")
 }
 
 /// `std::sync::poison::mutex::Mutex<i32>::lock<i32>` becomes `Mutex::lock`.
