@@ -68,13 +68,15 @@ pub fn format_number(v: f64) -> String {
 }
 
 /// A number with its unit, the unit in the singular for exactly one ("1 job", "2 jobs",
-/// "1 process"); symbols ("s", "ms", "x", "%") never change.
+/// "1 process", "1 timing test"); symbols ("s", "ms", "x", "%") never change.
 pub fn quantity(value: f64, unit: &str) -> String {
     let number = format_number(value);
     if unit.is_empty() {
         return number;
     }
-    if number != "1" || unit.len() <= 2 || !unit.ends_with('s') || !unit.chars().all(char::is_alphabetic) {
+    // The last word carries the number: "1 timing test".
+    let last = unit.rsplit(' ').next().unwrap_or(unit);
+    if number != "1" || last.len() <= 2 || !last.ends_with('s') || !last.chars().all(char::is_alphabetic) {
         return format!("{number} {unit}");
     }
     let one = ["sses", "ches", "shes", "xes"]

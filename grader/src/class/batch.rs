@@ -98,7 +98,7 @@ pub fn run(
                     };
                     let reused = match row.reused {
                         0 => String::new(),
-                        n => format!(", {} as graded before", crate::report::count(n as u64, "kata")),
+                        n => format!(", {} as graded before", protocol::quantity(n as f64, "katas")),
                     };
                     eprintln!(
                         "[{}/{}] {} {outcome} ({:.1} s{reused}; {:.0} s so far)",

@@ -244,7 +244,7 @@ pub fn batch(
     manifest.write(out)?;
     println!(
         "graded {} in {:.1} s; results and summary.csv in {}",
-        crate::report::count(n as u64, "submission"),
+        protocol::quantity(n as f64, "submissions"),
         started.elapsed().as_secs_f64(),
         out.display()
     );
@@ -256,8 +256,8 @@ pub fn merge(shards: &[PathBuf], out: &Path) -> Result<ExitCode> {
     let merged = crate::class::merge::merge(shards, out)?;
     println!(
         "merged {} from {} into {}",
-        crate::report::count(merged.submissions as u64, "submission"),
-        crate::report::count(merged.shards as u64, "shard"),
+        protocol::quantity(merged.submissions as f64, "submissions"),
+        protocol::quantity(merged.shards as f64, "shards"),
         out.display()
     );
     Ok(ExitCode::SUCCESS)

@@ -47,7 +47,7 @@ pub fn render(report: &Report, visibility: Visibility) -> String {
         0 => String::new(),
         n => format!(
             "{} could not be measured on a busy machine; their points are {}. ",
-            super::count(n, "timing test"),
+            protocol::quantity(f64::from(n), "timing tests"),
             if report.unmeasured_policy == UnmeasuredPolicy::Award { "awarded" } else { "withheld" }
         ),
     };

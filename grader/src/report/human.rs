@@ -182,7 +182,7 @@ fn unmeasured_notice(out: &mut String, report: &Report) {
         "{}\n",
         style(format!(
             "! {} could not be measured: the machine was too busy, even retried alone; {given}. Grade again on a quieter machine to measure them.",
-            super::count(report.unmeasured, "timing test")
+            protocol::quantity(f64::from(report.unmeasured), "timing tests")
         ))
         .yellow()
         .bold()
@@ -211,7 +211,7 @@ fn summary(out: &mut String, report: &Report) {
         let _ = write!(
             out,
             " ({} skipped on this machine, left out of the maximum)",
-            super::count(skipped as u64, "test")
+            protocol::quantity(skipped as f64, "tests")
         );
     }
     let _ = writeln!(out);

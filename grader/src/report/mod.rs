@@ -50,15 +50,6 @@ impl std::str::FromStr for Write {
 
 /// Colour only on a terminal (console's own check) and never when NO_COLOR is set, whatever
 /// CLICOLOR_FORCE says (https://no-color.org).
-/// `1 test`, `2 tests`: a count with its noun, singular or plural.
-pub fn count(n: impl Into<u64>, noun: &str) -> String {
-    match n.into() {
-        1 => format!("1 {noun}"),
-        n if noun.ends_with('s') => format!("{n} {noun}es"),
-        n => format!("{n} {noun}s"),
-    }
-}
-
 pub fn init_colour() {
     if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
         console::set_colors_enabled(false);

@@ -104,7 +104,7 @@ fn retry_unmeasured(plan: &[Planned], opts: &RunOptions, reports: &mut [TestRepo
         }
     }
     for r in reports.iter_mut().filter(|r| r.status == Status::Unmeasured) {
-        let runs = crate::report::count(tries as u64 + 1, "run");
+        let runs = protocol::quantity(f64::from(tries + 1), "runs");
         // A test that measures no time and never reached its end, starved in every run: a
         // spinning implementation looks just like that on a crowded machine, so it is not given
         // points; it fails as the timeout it was.

@@ -25,7 +25,7 @@ pub fn judge(info: &TestInfo, outcome: Outcome, limits: &Limits, deadline_ms: u6
             let message = if leaked {
                 Some(format!(
                     "the test ended but left {} running afterwards: {}",
-                    crate::report::count(outcome.leaked.len() as u64, "process"),
+                    protocol::quantity(outcome.leaked.len() as f64, "processes"),
                     outcome.leaked.join(", ")
                 ))
             } else {
