@@ -32,7 +32,7 @@ fn main() {
         test!(drop_runs_every_queued_job)
             .points(3)
             .hint("on drop, let the workers empty the queue before they leave, and join them"),
-        test!(drop_joins_the_workers).hint("Drop must join every worker thread before it returns"),
+        test!(drop_joins_the_workers).hint("Drop must wake every sleeping worker (notify_all, not notify_one) and join each before it returns"),
         test!(survives_a_panic_storm)
             .points(3)
             .hint("a worker must catch the panic of any job it runs (catch_unwind), or the pool shrinks; if n_jobs_run_at_once fails too, a worker holds the queue's lock while it runs its job"),
