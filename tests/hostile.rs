@@ -208,7 +208,7 @@ const TAMPER: &str = r#"let ha = thread::spawn(a);
         if std::fs::read(&staged).is_ok() {
             reached.push(format!("read a staged hidden suite ({})", staged.display()));
         }
-        // The folder given as --hidden (a student could learn it from the course's instructions).
+        // The folder given as --private-suites (a student could learn it from the course's instructions).
         let private = std::path::PathBuf::from("PRIVATE_DIR");
         if std::fs::read_dir(&private).is_ok_and(|mut d| d.next().is_some()) {
             reached.push(format!("listed the private suites ({})", private.display()));
@@ -259,7 +259,7 @@ fn a_test_can_write_only_to_its_own_folders_and_cannot_read_private_suites() {
             .args([
                 "--submission",
                 &sub,
-                "--hidden",
+                "--private-suites",
                 &hidden,
                 "01",
                 "both_returns_both_results",

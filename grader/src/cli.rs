@@ -120,10 +120,10 @@ pub struct Options {
     /// Who sees the tests on Gradescope (`--format gradescope`).
     #[arg(long, value_enum, default_value = "visible", global = true)]
     pub gradescope_visibility: crate::report::gradescope::Visibility,
-    /// Your own hidden suites: `NN-name.rs` there replaces the shipped suite of that kata,
+    /// Your private suites: `NN-name.rs` there replaces the shipped suite of that kata,
     /// `NN-name.extra.rs` runs beside it. Keep this folder outside the students' repository.
-    #[arg(long, value_name = "DIR", global = true)]
-    pub hidden: Option<PathBuf>,
+    #[arg(long, value_name = "DIR", global = true, alias = "hidden")]
+    pub private_suites: Option<PathBuf>,
     /// Run every hidden test N times; a test must pass every time (the report counts passes).
     #[arg(long, default_value_t = 1, value_name = "N", global = true)]
     pub repeat: u32,

@@ -2,7 +2,7 @@
 //! It holds what a student works with (the katas' stubs and lessons, the grader with its kit and
 //! hidden suites, the report schema and limits, a grading workflow) and nothing an instructor
 //! keeps: no solutions/, no tests/ (known-wrong and alternate implementations), no bench/, no
-//! instructors' guide. Private suites live in a `--hidden` folder outside the checkout and are
+//! instructors' guide. Private suites live in a `--private-suites` folder outside the checkout and are
 //! never exported. The workspace manifest keeps only the members exported, so it builds.
 
 use std::path::{Path, PathBuf};

@@ -55,15 +55,15 @@ pub fn gradescope_package(course: &Course, into: &Path, visibility: Visibility) 
             std::fs::copy(&from, into.join(item))?;
         }
     }
-    let hidden = match &course.private {
+    let private = match &course.private {
         Some(dir) => {
             copy_dir(dir, &into.join("private-suites"))?;
-            "--hidden \"$SOURCE/private-suites\" "
+            "--private-suites \"$SOURCE/private-suites\" "
         }
         None => "",
     };
     let vis = serde_json::to_value(visibility)?.as_str().unwrap_or("visible").to_string();
-    let run = RUN_AUTOGRADER.replace("__VISIBILITY__", &vis).replace("__HIDDEN__", hidden);
+    let run = RUN_AUTOGRADER.replace("__VISIBILITY__", &vis).replace("__PRIVATE_SUITES__", private);
     write_script(&into.join("setup.sh"), SETUP_SH)?;
     write_script(&into.join("run_autograder"), &run)?;
     Ok(())

@@ -11,7 +11,7 @@ pub struct Course {
     /// The trusted checkout: manifests, hidden suites and the kit come from here.
     #[serde(skip)]
     pub root: PathBuf,
-    /// An instructor's own hidden suites (`--hidden`), kept outside the students' repository.
+    /// An instructor's own hidden suites (`--private-suites`), kept outside the students' repository.
     #[serde(skip)]
     pub private: Option<PathBuf>,
     pub defaults: Defaults,
@@ -87,8 +87,8 @@ impl Course {
         self.root.join("exercises").join(ex.dir())
     }
 
-    /// The hidden suite of a flavour: the instructor's (`--hidden`) if there is one, else the
-    /// shipped `NN-name.rs` or `NN-name.loom.rs`; `NN-name.extra.rs` exists only with `--hidden`.
+    /// The hidden suite of a flavour: the instructor's (`--private-suites`) if there is one, else the
+    /// shipped `NN-name.rs` or `NN-name.loom.rs`; `NN-name.extra.rs` exists only with `--private-suites`.
     pub fn suite_file(&self, ex: &Exercise, flavor: Flavor) -> PathBuf {
         let file = format!("{}{}.rs", ex.dir(), flavor.suffix());
         match &self.private {

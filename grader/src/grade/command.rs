@@ -28,8 +28,8 @@ fn course(opts: &Options) -> Result<Course> {
     if let Some(secs) = opts.build_timeout {
         course.defaults.build_timeout_secs = secs;
     }
-    if let Some(dir) = &opts.hidden {
-        anyhow::ensure!(dir.is_dir(), "--hidden {}: no such folder", dir.display());
+    if let Some(dir) = &opts.private_suites {
+        anyhow::ensure!(dir.is_dir(), "--private-suites {}: no such folder", dir.display());
         course.private = Some(std::path::absolute(dir)?);
     }
     Ok(course)

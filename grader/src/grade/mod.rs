@@ -67,7 +67,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     let run_start = Instant::now();
     let (plan, listed) =
         plan::plan(course, req.test.as_deref(), &state_dir.join("listings"), &selected, &builds)?;
-    run_opts.hidden = secrets(course, req); // this run's staging area exists now
+    run_opts.unreadable = secrets(course, req); // this run's staging area exists now
     on_event(Event::Running(plan.len()));
     let results = run::run(&plan, &run_opts, on_event);
     let exercises = assemble(listed, results, &staged);
@@ -90,7 +90,7 @@ fn run_options(course: &Course, req: &Request, state_dir: PathBuf) -> RunOptions
         state_dir,
         repeat: req.repeat,
         unmeasured: req.unmeasured,
-        hidden: secrets(course, req),
+        unreadable: secrets(course, req),
     }
 }
 

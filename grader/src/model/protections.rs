@@ -24,7 +24,7 @@ impl Protection {
 pub struct Protections {
     /// The test writes only to its scratch and verdict folders.
     pub read_only_disk: Protection,
-    /// Staging areas, the build cache and `--hidden` folders are unreadable to the test.
+    /// Staging areas, the build cache and `--private-suites` folders are unreadable to the test.
     pub hidden_unreadable: Protection,
     /// The test cannot read or write its own or another process's memory from outside the
     /// language (/proc/PID/mem, process_vm_readv, ptrace): it cannot learn the nonce.

@@ -36,7 +36,7 @@ pub struct RunOptions {
     /// What a test still unmeasured after its retries is worth.
     pub unmeasured: UnmeasuredPolicy,
     /// Folders no test may read.
-    pub hidden: Vec<PathBuf>,
+    pub unreadable: Vec<PathBuf>,
 }
 
 /// Runs every planned test; results come back in plan order.
@@ -209,7 +209,7 @@ fn supervise_program(
         nonce: nonce(),
         deadline_ms,
         limits: opts.limits.clone(),
-        hidden: opts.hidden.clone(),
+        unreadable: opts.unreadable.clone(),
     };
     let mut child = Command::new(own_binary()?)
         .arg("__supervise")

@@ -21,8 +21,8 @@ pub struct Applied {
     pub cgroup: Option<Result<usize, String>>,
     /// Whether Landlock lets the test read /proc.
     pub proc_readable: bool,
-    /// A `--hidden` folder that lies under a folder the test may read.
-    pub hidden_exposed: Option<PathBuf>,
+    /// A folder the test must not read that lies under one it may read.
+    pub unreadable_exposed: Option<PathBuf>,
     /// The user namespace entered without root: `Ok(false)` when privileged enough not to need one.
     pub user_namespace: Option<Result<bool, String>>,
 }
@@ -57,11 +57,11 @@ pub fn protections(a: &Applied) -> Protections {
         (Err(_), Ok(())) => Protection::on("read-only mounts"),
         (Err(l), Err(m)) => Protection::off(format!("{l}; {m}")),
     };
-    let hidden_unreadable = match (&landlock, &a.hidden_exposed, &mounts) {
+    let hidden_unreadable = match (&landlock, &a.unreadable_exposed, &mounts) {
         (Ok(l), None, _) => {
             Protection::on(format!("{l}: the test sees only its own and the system's folders"))
         }
-        (_, _, Ok(())) => Protection::on("--hidden folders covered by empty mounts"),
+        (_, _, Ok(())) => Protection::on("private suites and staging areas covered by empty mounts"),
         (Ok(_), Some(dir), Err(m)) => {
             Protection::off(format!("{} lies in a folder every test may read; {m}", dir.display()))
         }
@@ -113,7 +113,7 @@ mod tests {
             capabilities: Some(Ok(())),
             cgroup: Some(Ok(1024)),
             proc_readable: false,
-            hidden_exposed: None,
+            unreadable_exposed: None,
             user_namespace: Some(Ok(false)),
         }
     }
@@ -156,7 +156,7 @@ mod tests {
 
     #[test]
     fn a_hidden_folder_in_a_readable_one_is_exposed_unless_mounts_cover_it() {
-        let exposed = Applied { hidden_exposed: Some("/etc/course".into()), ..everything() };
+        let exposed = Applied { unreadable_exposed: Some("/etc/course".into()), ..everything() };
         assert!(protections(&exposed).hidden_unreadable.in_force, "covered by mounts");
         let p = protections(&Applied { mounts: Some(Err("EPERM".into())), ..exposed });
         assert!(!p.hidden_unreadable.in_force);

@@ -1,7 +1,7 @@
 //! The test's view of the disk, by Landlock (unprivileged, Linux 5.13+): read and execute on the
 //! system's folders and on the test binary, read and write on its scratch folder, write-only on
 //! its verdict folder, nothing anywhere else (the checkout, the build cache, the staging areas,
-//! `--hidden` folders). Applied to the calling thread; a child it spawns inherits the domain.
+//! `--private-suites` folders). Applied to the calling thread; a child it spawns inherits the domain.
 
 use std::path::{Path, PathBuf};
 
@@ -40,7 +40,7 @@ pub struct DiskPlan<'a> {
 }
 
 impl DiskPlan<'_> {
-    /// The folders a test may read: a `--hidden` folder under one of them is not hidden.
+    /// The folders a test may read: a private-suites folder under one of them is not hidden.
     pub fn readable(&self) -> Vec<PathBuf> {
         let mut all: Vec<PathBuf> = SYSTEM.iter().chain(CPU_INFO).map(PathBuf::from).collect();
         if PROC_READABLE {

@@ -58,7 +58,7 @@ pub struct Job {
     pub deadline_ms: u64,
     pub limits: Limits,
     /// Folders the test must not read (private suites and their staged copies).
-    pub hidden: Vec<PathBuf>,
+    pub unreadable: Vec<PathBuf>,
 }
 
 /// How the test process ended, from the outside.
@@ -133,7 +133,7 @@ fn supervise(job: &Job, user_namespace: Result<bool, String>) -> Result<Outcome>
     std::fs::create_dir_all(&tmp)?;
     let verdicts = std::fs::canonicalize(job.result_path.parent().context("a verdict folder")?)?;
     let procs = proc_service::ProcService::start(&verdicts)?; // while the disk is writable
-    let mounts = mounts::confine(&[&scratch, &verdicts], &job.hidden); // root only; Landlock does the rest
+    let mounts = mounts::confine(&[&scratch, &verdicts], &job.unreadable); // root only; Landlock does the rest
     let mut cmd = Command::new(&job.program);
     cmd.args(&job.args)
         .current_dir(&scratch)
@@ -158,7 +158,11 @@ fn supervise(job: &Job, user_namespace: Result<bool, String>) -> Result<Outcome>
         capabilities: Some(launched.capabilities),
         cgroup: Some(cgroup.as_ref().map(|_| job.limits.tasks).map_err(Clone::clone)),
         proc_readable: disk_rules::PROC_READABLE,
-        hidden_exposed: job.hidden.iter().find(|h| readable.iter().any(|r| h.starts_with(r))).cloned(),
+        unreadable_exposed: job
+            .unreadable
+            .iter()
+            .find(|h| readable.iter().any(|r| h.starts_with(r)))
+            .cloned(),
         user_namespace: Some(user_namespace),
     });
     let mut child = launched.child.with_context(|| format!("starting {}", job.program.display()))?;

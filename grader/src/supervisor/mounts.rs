@@ -8,10 +8,10 @@
 use std::path::{Path, PathBuf};
 
 /// Makes every mount of this process's new namespace read-only except `writable` (and the
-/// kernel's /proc, /sys and /dev), and covers each folder of `hidden` with an empty one.
+/// kernel's /proc, /sys and /dev), and covers each folder of `unreadable` with an empty one.
 /// Children started afterwards inherit it.
 #[cfg(target_os = "linux")]
-pub fn confine(writable: &[&Path], hidden: &[PathBuf]) -> Result<(), String> {
+pub fn confine(writable: &[&Path], unreadable: &[PathBuf]) -> Result<(), String> {
     use nix::mount::{MsFlags, mount};
     use nix::sched::{CloneFlags, unshare};
 
@@ -33,7 +33,7 @@ pub fn confine(writable: &[&Path], hidden: &[PathBuf]) -> Result<(), String> {
             .map_err(|e| format!("making {} read-only: {e}", point.display()))?;
     }
     let empty = MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
-    for dir in hidden.iter().filter(|d| d.is_dir()) {
+    for dir in unreadable.iter().filter(|d| d.is_dir()) {
         mount(Some("tmpfs"), dir, Some("tmpfs"), empty, Some("size=4k"))
             .map_err(|e| format!("hiding {}: {e}", dir.display()))?;
     }
@@ -41,7 +41,7 @@ pub fn confine(writable: &[&Path], hidden: &[PathBuf]) -> Result<(), String> {
 }
 
 #[cfg(not(target_os = "linux"))]
-pub fn confine(_writable: &[&Path], _hidden: &[PathBuf]) -> Result<(), String> {
+pub fn confine(_writable: &[&Path], _unreadable: &[PathBuf]) -> Result<(), String> {
     Err("read-only mounts for tests need Linux".into())
 }
 
