@@ -53,12 +53,41 @@ pub fn run(root: &Path) -> String {
     assert!(cloned.is_ok_and(|s| s.success()), "git clone of the checkout failed");
     let mut rows = Vec::new();
 
+    eprintln!("bench: cold start (fresh clone, empty target directory, empty dependency cache)...");
+    let fetched = work.join("clone-fetched");
+    let cargo_home = work.join("cargo-home");
+    let cloned = Command::new("git").args(["clone", "-q", "--local"]).arg(root).arg(&fetched).status();
+    assert!(cloned.is_ok_and(|s| s.success()), "git clone of the checkout failed");
+    let start = Instant::now();
+    let fetched_ok = Command::new("cargo")
+        .args(["run", "-q", "-p", "grader", "--", "--format", "json"])
+        .current_dir(&fetched)
+        .env("CARGO_HOME", &cargo_home)
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("GRADER_TARGET_DIR")
+        .output()
+        .is_ok_and(|o| serde_json::from_slice::<Value>(&o.stdout).is_ok());
+    let truly_cold = start.elapsed().as_secs_f64();
+    let _ = std::fs::remove_dir_all(&fetched);
+    let _ = std::fs::remove_dir_all(&cargo_home);
+    rows.push(
+        Row::new(
+            "fresh clone to the first report, nothing cached (crates fetched from crates.io)",
+            if fetched_ok { secs(truly_cold) } else { "no report (offline?)".into() },
+        )
+        .goal("< 60 s")
+        .note("empty target directory and an empty CARGO_HOME"),
+    );
+
     eprintln!("bench: cold start (fresh clone, empty target directory)...");
     let (first, cold) = grade(&clone, &[]);
     rows.push(
         Row::new("fresh clone to the first report (`cargo run -p grader`, stubs)", secs(cold))
-            .goal("< 120 s")
-            .note(format!("build {:.0} s of it", ms(&first, "build_ms"))),
+            .goal("< 60 s")
+            .note(format!(
+                "empty target directory, crates already downloaded; build {:.0} s of it",
+                ms(&first, "build_ms")
+            )),
     );
 
     eprintln!("bench: warm re-grade of one kata after an edit...");
@@ -91,7 +120,7 @@ pub fn run(root: &Path) -> String {
     ));
     rows.push(
         Row::new("grader overhead against the floor", format!("{:.2}x", overhead / floor))
-            .goal("<= 1.5x")
+            .goal("<= 1.2x")
             .note("(re-grade minus its tests' run) / floor"),
     );
 
