@@ -37,7 +37,7 @@ impl CpuSpan {
 }
 
 impl CpuMeter {
-    /// `None` where process CPU time cannot be read (not Unix).
+    /// `None` where process CPU time cannot be read (neither Unix nor Windows).
     pub fn start() -> Option<Self> {
         Some(CpuMeter { cpu: Some(process_cpu_time()?), wall: Instant::now() })
     }
@@ -55,7 +55,12 @@ pub fn process_cpu_time() -> Option<Duration> {
     nix::time::clock_gettime(clock).ok().map(Duration::from)
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
+pub fn process_cpu_time() -> Option<Duration> {
+    cpu_time::ProcessTime::try_now().ok().map(|t| t.as_duration())
+}
+
+#[cfg(not(any(unix, windows)))]
 pub fn process_cpu_time() -> Option<Duration> {
     None
 }
