@@ -71,30 +71,51 @@ fn measure(root: &Path, grader: &Path, work: &Path, label: &str, solved: usize, 
     let alone_total: f64 = alone.iter().sum();
     let alone_median = median(&mut alone);
 
-    // The batch grades fresh copies with other edits, so it cannot reuse what the one-by-one
-    // runs built; its warm-up is a batch of one.
-    let batch_subs = dir.join("batch");
-    for n in 0..=count {
-        submission(root, &batch_subs.join(format!("b{n}")), n + 2000 + 1000 * solved, solved);
-    }
-    let warm = dir.join("warm");
-    std::fs::create_dir_all(&warm).expect("warm folder");
-    std::fs::rename(batch_subs.join("b0"), warm.join("b0")).expect("move the warm-up");
-    let out = |name: &str| dir.join(name).to_string_lossy().into_owned();
-    run(grader, root, &["batch", &warm.to_string_lossy(), "--out", &out("grades-warm")]);
-    let batch = run(grader, root, &["batch", &batch_subs.to_string_lossy(), "--out", &out("grades")]);
-    let marginal = batch / count as f64;
-    vec![
+    let mut rows = vec![
         Row::new(format!("{label}: grading one alone (median of {count})"), secs(alone_median))
             .note(format!("{count} one by one: {}", secs(alone_total))),
-        Row::new(format!("{label}: a batch of the same {count} (other edits)"), secs(batch)),
-        Row::new(
-            format!("{label}: one more submission in a batch / alone"),
-            format!("{:.2}", marginal / alone_median),
-        )
-        .goal("<= 0.60")
-        .note(format!("{} a submission in the batch", secs(marginal))),
-    ]
+    ];
+    // Each batch grades fresh copies with other edits, so it cannot reuse what was built
+    // before it; its warm-up gives every slot's staging area one submission.
+    for at_once in [1, 2] {
+        let batch_subs = dir.join(format!("batch-{at_once}"));
+        let warm = dir.join(format!("warm-{at_once}"));
+        for n in 0..count + at_once {
+            let into = if n < at_once { &warm } else { &batch_subs };
+            let id = n + 1000 * (2 + at_once) + 10_000 * solved;
+            submission(root, &into.join(format!("b{n}")), id, solved);
+        }
+        let out = |name: &str| dir.join(format!("{name}-{at_once}")).to_string_lossy().into_owned();
+        let at = at_once.to_string();
+        let args = |subs: &Path, out: String| {
+            vec![
+                "batch".to_string(),
+                subs.to_string_lossy().into_owned(),
+                "--out".into(),
+                out,
+                "--submissions-at-once".into(),
+                at.clone(),
+            ]
+        };
+        let warm_args = args(&warm, out("grades-warm"));
+        run(grader, root, &warm_args.iter().map(String::as_str).collect::<Vec<_>>());
+        let batch_args = args(&batch_subs, out("grades"));
+        let batch = run(grader, root, &batch_args.iter().map(String::as_str).collect::<Vec<_>>());
+        let marginal = batch / count as f64;
+        rows.push(Row::new(
+            format!("{label}: a batch of the same {count} (other edits), {at_once} at once"),
+            secs(batch),
+        ));
+        rows.push(
+            Row::new(
+                format!("{label}: one more submission in a batch ({at_once} at once) / alone"),
+                format!("{:.2}", marginal / alone_median),
+            )
+            .goal("<= 0.60")
+            .note(format!("{} a submission in the batch", secs(marginal))),
+        );
+    }
+    rows
 }
 
 pub fn run_all(root: &Path) -> String {
@@ -110,7 +131,8 @@ pub fn run_all(root: &Path) -> String {
     let _ = std::fs::remove_dir_all(&work);
     markdown(
         "Batch",
-        "Whole-course submissions graded one by one and in one `grader batch` (one slot), in this \
+        "Whole-course submissions graded one by one and in one `grader batch`, one and two \
+         submissions at once (`--submissions-at-once`), in this \
          checkout's warm target directory; every submission's code differs from the others', so \
          each is built. A batch grades a kata folder identical to one it already graded (an \
          untouched stub) once.",
