@@ -56,7 +56,8 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     let lock = std::fs::File::create(state_dir.join(".lock"))?;
     lock.lock()?; // one grading run at a time per target directory
     let mut run_opts = run_options(course, req, state_dir.clone());
-    let probed = probe(&run_opts, req.require_sandbox)?;
+    // With --require-sandbox the grader refuses before staging anything.
+    let early = req.require_sandbox.then(|| probe(&run_opts, true)).transpose()?;
     let staged = stage::stage(course, &source, &state_dir.join("stage"), req.slot)?;
     let stage_ms = start.elapsed().as_millis() as u64;
 
@@ -67,6 +68,11 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
     let run_start = Instant::now();
     let (plan, listed) =
         plan::plan(course, req.test.as_deref(), &state_dir.join("listings"), &selected, &builds)?;
+    // Every test reports what confined it; with no test to run, a probe says what would have.
+    let probed = match early {
+        None if plan.is_empty() => Some(probe(&run_opts, false)?),
+        early => early,
+    };
     run_opts.unreadable = secrets(course, req); // this run's staging area exists now
     on_event(Event::Running(plan.len()));
     let results = run::run(&plan, &run_opts, on_event);
@@ -78,7 +84,7 @@ pub fn grade(course: &Course, req: &Request, on_event: &(dyn Fn(Event) + Sync)) 
         build: build_ms,
         run: run_start.elapsed().as_millis() as u64,
     };
-    Ok(Report::new(exercises, ignored, req.unmeasured, timings, Some(probed)))
+    Ok(Report::new(exercises, ignored, req.unmeasured, timings, probed))
 }
 
 /// How this request's tests are run.
