@@ -78,40 +78,32 @@ pub fn run(
         grade::require_sandbox(course, template)?;
     }
     std::fs::create_dir_all(out)?;
-    // In name order, as the summary lists them, so an instructor can tell how far it got.
-    let queue = Mutex::new(subs.iter().collect::<std::collections::VecDeque<_>>());
     let rows = Mutex::new(Vec::new());
     let at_once = at_once.clamp(1, subs.len());
     let started = Instant::now();
     let reuse = Reuse::default();
-    std::thread::scope(|s| {
-        for slot in 1..=at_once {
-            let (queue, rows, reuse) = (&queue, &rows, &reuse);
-            s.spawn(move || {
-                while let Some(sub) = { queue.lock().expect("queue").pop_front() } {
-                    let row = grade_one(course, template, sub, slot, out, reuse);
-                    let mut rows = rows.lock().expect("rows");
-                    let outcome = match (&row.report, &row.error) {
-                        (_, Some(e)) => format!("error: {e}"),
-                        (Some(r), None) => format!("{}/{}", r.score, r.max_score),
-                        (None, None) => String::new(),
-                    };
-                    let reused = match row.reused {
-                        0 => String::new(),
-                        n => format!(", {} as graded before", protocol::quantity(n as f64, "katas")),
-                    };
-                    eprintln!(
-                        "[{}/{}] {} {outcome} ({:.1} s{reused}; {:.0} s so far)",
-                        rows.len() + 1,
-                        subs.len(),
-                        row.name,
-                        row.seconds,
-                        started.elapsed().as_secs_f64()
-                    );
-                    rows.push(row);
-                }
-            });
-        }
+    // In name order, as the summary lists them, so an instructor can tell how far it got.
+    crate::run::workers::drain(subs, at_once, |slot, sub| {
+        let row = grade_one(course, template, sub, slot, out, &reuse);
+        let mut rows = rows.lock().expect("rows");
+        let outcome = match (&row.report, &row.error) {
+            (_, Some(e)) => format!("error: {e}"),
+            (Some(r), None) => format!("{}/{}", r.score, r.max_score),
+            (None, None) => String::new(),
+        };
+        let reused = match row.reused {
+            0 => String::new(),
+            n => format!(", {} as graded before", protocol::quantity(n as f64, "katas")),
+        };
+        eprintln!(
+            "[{}/{}] {} {outcome} ({:.1} s{reused}; {:.0} s so far)",
+            rows.len() + 1,
+            subs.len(),
+            row.name,
+            row.seconds,
+            started.elapsed().as_secs_f64()
+        );
+        rows.push(row);
     });
     let mut rows = rows.into_inner().expect("rows");
     rows.sort_by(|a, b| a.name.cmp(&b.name));

@@ -5,8 +5,8 @@ pub mod cores;
 pub mod event;
 pub mod schedule;
 pub mod verdict;
+pub mod workers;
 
-use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -55,16 +55,7 @@ pub fn run(plan: &[Planned], opts: &RunOptions, on_event: &(dyn Fn(Event) + Sync
         *slots[i].lock().expect("slot") = Some(report);
     };
     let durations = Durations::load(&opts.state_dir);
-    let queue = Mutex::new(VecDeque::from(durations.longest_first(plan, shared)));
-    std::thread::scope(|s| {
-        for _ in 0..opts.jobs.max(1) {
-            s.spawn(|| {
-                while let Some(i) = queue.lock().expect("queue").pop_front() {
-                    run_one(i);
-                }
-            });
-        }
-    });
+    workers::drain(durations.longest_first(plan, shared), opts.jobs, |_, i| run_one(i));
     for i in timing {
         run_one(i);
     }
