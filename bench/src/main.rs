@@ -53,7 +53,7 @@ fn main() {
                     let end = text[at + title.len()..]
                         .find("\n## ")
                         .map_or(text.len(), |e| at + title.len() + e + 1);
-                    format!("{}{}{}", &text[..at], section, &text[end..])
+                    format!("{}{}\n\n{}", &text[..at], section.trim_end(), &text[end..])
                 }
                 None => format!("{}\n{}", text.trim_end(), section),
             };
