@@ -119,7 +119,7 @@ fn memory_system_calls_fail_inside_a_test() {
         "result_path": verdicts.path().join("verdict.json"), "nonce": "0".repeat(32), "deadline_ms": 30000,
         "limits": {"memory_bytes": 2u64 << 30, "processes": 64, "tasks": 1024, "file_bytes": 64u64 << 20,
                    "output_keep": 16384, "output_stop": 64u64 << 20},
-        "hidden": [],
+        "unreadable": [],
     });
     let outcome = supervise(&job);
     let inside = outcome["stdout"]["text"].as_str().unwrap_or_default();
