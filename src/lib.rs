@@ -467,3 +467,20 @@ pub fn pristine_stubs() -> tempfile::TempDir {
     write_stubs(&root(), dir.path());
     dir
 }
+
+/// A job for `grader __supervise`, as the grader sends it (its `supervisor::Job`), with the
+/// default limits: the one place the tests spell that wire shape.
+pub fn supervisor_job(
+    program: &Path,
+    args: &[&str],
+    cwd: &Path,
+    result: &Path,
+    unreadable: &[&Path],
+) -> Value {
+    serde_json::json!({
+        "program": program, "args": args, "cwd": cwd, "result_path": result, "nonce": "0".repeat(32),
+        "deadline_ms": 30000, "unreadable": unreadable,
+        "limits": {"memory_bytes": 2u64 << 30, "processes": 64, "tasks": 1024, "file_bytes": 64u64 << 20,
+                   "output_keep": 16384, "output_stop": 64u64 << 20},
+    })
+}

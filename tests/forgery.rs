@@ -114,13 +114,7 @@ fn memory_system_calls_fail_inside_a_test() {
 
     let scratch = tempfile::tempdir().unwrap();
     let verdicts = tempfile::tempdir().unwrap();
-    let job = serde_json::json!({
-        "program": me, "args": args, "cwd": scratch.path(),
-        "result_path": verdicts.path().join("verdict.json"), "nonce": "0".repeat(32), "deadline_ms": 30000,
-        "limits": {"memory_bytes": 2u64 << 30, "processes": 64, "tasks": 1024, "file_bytes": 64u64 << 20,
-                   "output_keep": 16384, "output_stop": 64u64 << 20},
-        "unreadable": [],
-    });
+    let job = katas::supervisor_job(&me, &args, scratch.path(), &verdicts.path().join("verdict.json"), &[]);
     let outcome = supervise(&job);
     let inside = outcome["stdout"]["text"].as_str().unwrap_or_default();
     for call in ["process_vm_readv", "process_vm_writev", "ptrace"] {

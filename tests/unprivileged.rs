@@ -69,12 +69,7 @@ fn a_test_started_by_an_ordinary_user_is_kept_to_its_folders() {
     }
     let _ = std::fs::remove_file(outside.join("planted"));
 
-    let job = serde_json::json!({
-        "program": me, "args": args, "cwd": scratch, "result_path": verdict, "nonce": "0".repeat(32),
-        "deadline_ms": 30000, "unreadable": [private],
-        "limits": {"memory_bytes": 2u64 << 30, "processes": 64, "tasks": 1024, "file_bytes": 64u64 << 20,
-                   "output_keep": 16384, "output_stop": 64u64 << 20},
-    });
+    let job = katas::supervisor_job(&me, &args, &scratch, &verdict, &[&private]);
     let mut child = Command::new("setpriv")
         .args(nobody)
         .arg(katas::grader_bin())
