@@ -36,7 +36,7 @@ pub struct BuildReport {
 }
 
 pub struct BuildOptions<'a> {
-    /// The main target directory; loom builds go to its `loom/` so neither rebuilds the other.
+    /// The target directory; loom builds put what `--cfg loom` changes in a folder of their own.
     pub target_dir: &'a Path,
     pub timeout: Duration,
     pub color: bool,
@@ -51,20 +51,16 @@ pub fn build(
 ) -> Result<BuildReport> {
     let start = Instant::now();
     let format = if opts.color { "json-diagnostic-rendered-ansi" } else { "json" };
-    let (target_dir, rustflags) = if flavor.is_loom() {
-        (opts.target_dir.join("loom"), "--cfg loom")
-    } else {
-        (opts.target_dir.to_path_buf(), "")
-    };
     let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     cmd.args(["build", "--keep-going", "--test", flavor.target(), "--message-format", format])
         .args(exercises.iter().flat_map(|e| ["-p", e.package()]))
         .current_dir(&staged.dir)
-        .env("CARGO_TARGET_DIR", target_dir)
-        .env("RUSTFLAGS", rustflags)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .env("CARGO_TARGET_DIR", opts.target_dir)
+        .env("RUSTFLAGS", "");
+    if flavor.is_loom() {
+        loom_flags(&mut cmd, opts.target_dir);
+    }
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     process_group::isolate(&mut cmd);
     let mut child = cmd.spawn().context("starting cargo")?;
     let stdout = child.stdout.take().expect("piped");
@@ -97,6 +93,28 @@ pub fn build(
         built_map.insert(dir, built);
     }
     Ok(BuildReport { exercises: built_map, duration: start.elapsed(), timed_out })
+}
+
+/// `--cfg loom` for the code the tests run, and none for proc macros and build scripts.
+///
+/// With an explicit `--target` (the host's), RUSTFLAGS skip host artifacts, so the loom build
+/// reuses the normal build's proc macros and build scripts (about 4 s of a cold start) and
+/// keeps its own copy of everything else under `TARGET_DIR/<host>/`. Without `rustc` to name
+/// the host, a target directory of its own keeps the two builds from rebuilding each other.
+fn loom_flags(cmd: &mut Command, target_dir: &Path) {
+    cmd.env("RUSTFLAGS", "--cfg loom");
+    match host_tuple() {
+        Some(host) => cmd.args(["--target", &host]),
+        None => cmd.env("CARGO_TARGET_DIR", target_dir.join("loom")),
+    };
+}
+
+/// The host's target tuple, as `rustc --print host-tuple` names it.
+fn host_tuple() -> Option<String> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let out = Command::new(rustc).args(["--print", "host-tuple"]).stdin(Stdio::null()).output().ok()?;
+    let host = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !host.is_empty()).then_some(host)
 }
 
 #[derive(Default)]
