@@ -1,4 +1,4 @@
-//! `cargo run --release -p bench [-- grader|solutions]`: measures, prints the tables and
+//! `cargo run --release -p bench [-- grader|solutions|batch]`: measures, prints the tables and
 //! writes them to docs/benchmarks.md with the machine they came from.
 //! `cargo run --release -p bench -- stability [--runs N] [--busy B]`: grades the solutions and
 //! every correct alternate N times with the cores kept busy (src/stability.rs).
@@ -29,6 +29,10 @@ fn main() {
         let args: Vec<String> = std::env::args().skip(2).collect();
         mutants::run(&root, &args);
         return;
+    }
+    if !["all", "grader", "solutions", "batch"].contains(&which.as_str()) {
+        eprintln!("usage: bench [grader|solutions|batch | stability [--runs N] | mutants [--kata NN]]");
+        std::process::exit(2);
     }
     let mut sections = vec![machine::describe()];
     if which == "all" || which == "grader" {
