@@ -9,6 +9,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::files::copy_tree;
+use crate::grader::scheduling_limit;
 use crate::table::{Row, markdown, median, secs};
 
 /// The grader built by this checkout, debug, as `cargo run -p grader` runs it.
@@ -18,7 +19,8 @@ fn grader(root: &Path) -> PathBuf {
     root.join("target/debug/grader")
 }
 
-fn run(grader: &Path, root: &Path, args: &[&str]) -> f64 {
+/// Runs the grader; its wall seconds and what it printed.
+fn run(grader: &Path, root: &Path, args: &[&str]) -> (f64, String) {
     let start = Instant::now();
     let out = Command::new(grader)
         .args(args)
@@ -33,7 +35,7 @@ fn run(grader: &Path, root: &Path, args: &[&str]) -> f64 {
         "grader {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    start.elapsed().as_secs_f64()
+    (start.elapsed().as_secs_f64(), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// A submission: every kata from `solutions/` for the first `solved` katas (with a line that
@@ -66,14 +68,23 @@ fn measure(root: &Path, grader: &Path, work: &Path, label: &str, solved: usize, 
     }
     let sub = |n: usize| subs.join(format!("s{n}")).to_string_lossy().into_owned();
     run(grader, root, &["--submission", &sub(0), "--format", "json"]);
-    let mut alone: Vec<f64> =
-        (1..=count).map(|n| run(grader, root, &["--submission", &sub(n), "--format", "json"])).collect();
+    let (mut alone, mut floors) = (Vec::new(), Vec::new());
+    for n in 1..=count {
+        let (wall, report) = run(grader, root, &["--submission", &sub(n), "--format", "json"]);
+        alone.push(wall);
+        floors.push(scheduling_limit(&serde_json::from_str(&report).unwrap_or_default()).0);
+    }
     let alone_total: f64 = alone.iter().sum();
     let alone_median = median(&mut alone);
+    let floor = median(&mut floors);
 
     let mut rows = vec![
         Row::new(format!("{label}: grading one alone (median of {count})"), secs(alone_median))
             .note(format!("{count} one by one: {}", secs(alone_total))),
+        Row::new(format!("{label}: its tests' own time, the floor of any batch"), secs(floor)).note(format!(
+            "{:.2} of alone: shared tests' time / cores + timing tests' time, which run alone",
+            floor / alone_median
+        )),
     ];
     // Each batch grades fresh copies with other edits, so it cannot reuse what was built
     // before it; its warm-up gives every slot's staging area one submission.
@@ -100,7 +111,7 @@ fn measure(root: &Path, grader: &Path, work: &Path, label: &str, solved: usize, 
         let warm_args = args(&warm, out("grades-warm"));
         run(grader, root, &warm_args.iter().map(String::as_str).collect::<Vec<_>>());
         let batch_args = args(&batch_subs, out("grades"));
-        let batch = run(grader, root, &batch_args.iter().map(String::as_str).collect::<Vec<_>>());
+        let (batch, _) = run(grader, root, &batch_args.iter().map(String::as_str).collect::<Vec<_>>());
         let marginal = batch / count as f64;
         rows.push(Row::new(
             format!("{label}: a batch of the same {count} (other edits), {at_once} at once"),
@@ -135,7 +146,8 @@ pub fn run_all(root: &Path) -> String {
          submissions at once (`--submissions-at-once`), in this \
          checkout's warm target directory; every submission's code differs from the others', so \
          each is built. A batch grades a kata folder identical to one it already graded (an \
-         untouched stub) once.",
+         untouched stub) once. No batch can beat its submissions' own tests: the floor row is \
+         that time for one submission (timing tests alone, the rest packed onto the cores).",
         &rows,
     )
 }
