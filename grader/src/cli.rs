@@ -58,8 +58,8 @@ pub enum Command {
         /// Only these hidden tests (names, comma-separated).
         #[arg(long)]
         test: Option<String>,
-        /// Submissions graded at once, each in its own staging area [default: 1]; `--jobs`
-        /// then defaults to the cores shared among them.
+        /// Submissions graded at once, each in its own staging area [default: 1]; together
+        /// they run at most `--jobs` builds and tests at once.
         #[arg(long, value_name = "N")]
         submissions_at_once: Option<usize>,
     },
@@ -135,7 +135,8 @@ pub struct Options {
     /// Show the output captured from failing tests.
     #[arg(long, short, global = true)]
     pub verbose: bool,
-    /// Tests run at once (timing tests always run alone); defaults to the number of cores.
+    /// Tests run at once, across all submissions of a batch (timing tests always run alone);
+    /// defaults to the number of cores.
     #[arg(long, global = true)]
     pub jobs: Option<usize>,
     /// Cargo target directory for the build [default: GRADER_TARGET_DIR, CARGO_TARGET_DIR, ./target].

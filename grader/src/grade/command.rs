@@ -48,12 +48,15 @@ fn target_dir(opts: &Options, course: &Course) -> PathBuf {
 }
 
 fn request(opts: &Options, course: &Course, selector: Option<String>, test: Option<String>) -> Request {
+    let jobs = opts.jobs.unwrap_or_else(crate::run::cores::available);
+    // The places every grading of this process shares, a batch's slots included.
+    crate::run::cores::set_capacity(jobs);
     Request {
         selector,
         test,
         submission: opts.submission.clone(),
         target_dir: target_dir(opts, course),
-        jobs: opts.jobs.unwrap_or_else(crate::run::cores::available),
+        jobs,
         color: opts.format == Format::Human && console::colors_enabled(),
         limits: Limits {
             memory_bytes: opts.memory_mib << 20,
@@ -237,7 +240,6 @@ pub fn batch(
     let at_once = at_once.unwrap_or(1).max(1);
     let mut template = request(opts, &course, exercise, test);
     grade::selected(&course, &template)?;
-    template.jobs = opts.jobs.unwrap_or((crate::run::cores::available() / at_once).max(1));
     template.color = false;
     let started = std::time::Instant::now();
     let n = batch::run(&course, &template, &subs, at_once, out)?;
