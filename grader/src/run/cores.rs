@@ -82,6 +82,16 @@ mod tests {
     const NOT_YET: Duration = Duration::from_millis(200);
     const SOON: Duration = Duration::from_secs(10);
 
+    /// A thread that takes a place and says so.
+    fn share_in_a_thread() -> (std::thread::JoinHandle<()>, mpsc::Receiver<()>) {
+        let (tx, rx) = mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let _guard = share();
+            tx.send(()).unwrap();
+        });
+        (thread, rx)
+    }
+
     /// One test: the places are process-wide, so parallel tests would disturb each other.
     #[test]
     fn a_timing_test_waits_for_shared_work_and_blocks_new_work() {
@@ -96,11 +106,7 @@ mod tests {
         assert!(alone_rx.recv_timeout(NOT_YET).is_err(), "the timing test ran beside shared work");
 
         // Shared work asked for while the timing test waits queues behind it.
-        let (late_tx, late_rx) = mpsc::channel();
-        let late = std::thread::spawn(move || {
-            let _guard = share();
-            late_tx.send(()).unwrap();
-        });
+        let (late, late_rx) = share_in_a_thread();
         assert!(late_rx.recv_timeout(NOT_YET).is_err(), "new shared work overtook a waiting timing test");
 
         drop(first);
@@ -113,11 +119,7 @@ mod tests {
         // Past the capacity, shared work waits for a place, whichever slot it comes from.
         set_capacity(1);
         let held = share();
-        let (next_tx, next_rx) = mpsc::channel();
-        let next = std::thread::spawn(move || {
-            let _guard = share();
-            next_tx.send(()).unwrap();
-        });
+        let (next, next_rx) = share_in_a_thread();
         assert!(next_rx.recv_timeout(NOT_YET).is_err(), "shared work ran past the capacity");
         drop(held);
         next_rx.recv_timeout(SOON).expect("shared work took the place freed");
