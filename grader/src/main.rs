@@ -26,6 +26,8 @@ use grade::command;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     report::init_colour();
+    // Every grading of this process, a batch's slots included, shares these places.
+    run::cores::set_capacity(cli.opts.jobs.unwrap_or_else(run::cores::available));
     let outcome = match cli.command {
         None => command::grade(&cli.opts, cli.exercise, cli.test),
         Some(Command::List) => command::list(&cli.opts),

@@ -48,15 +48,12 @@ fn target_dir(opts: &Options, course: &Course) -> PathBuf {
 }
 
 fn request(opts: &Options, course: &Course, selector: Option<String>, test: Option<String>) -> Request {
-    let jobs = opts.jobs.unwrap_or_else(crate::run::cores::available);
-    // The places every grading of this process shares, a batch's slots included.
-    crate::run::cores::set_capacity(jobs);
     Request {
         selector,
         test,
         submission: opts.submission.clone(),
         target_dir: target_dir(opts, course),
-        jobs,
+        jobs: crate::run::cores::capacity(),
         color: opts.format == Format::Human && console::colors_enabled(),
         limits: Limits {
             memory_bytes: opts.memory_mib << 20,

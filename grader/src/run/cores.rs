@@ -33,7 +33,8 @@ pub fn set_capacity(places: usize) {
     CAPACITY.store(places, Ordering::Relaxed);
 }
 
-fn capacity() -> usize {
+/// How many builds and tests may share the cores at once: `--jobs`, or one per core.
+pub fn capacity() -> usize {
     match CAPACITY.load(Ordering::Relaxed) {
         0 => available(),
         n => n,
